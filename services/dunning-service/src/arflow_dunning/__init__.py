@@ -1,0 +1,1 @@
+"""arflow_dunning."""
