@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 class EventData(BaseModel):
     """Base of every event payload: frozen, versioned, bound to the topic of its producer."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
     event_version: ClassVar[int]
@@ -20,7 +20,7 @@ class EventData(BaseModel):
 class EventEnvelope(BaseModel):
     """Envelope of PRODUCT.md; `customer_id` is the partition key."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_id: UUID = Field(default_factory=uuid4)
     event_type: str
