@@ -1,0 +1,35 @@
+"""The `arflow` command: run the platform or one service."""
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from arflow_cli.embedded import run_embedded
+from arflow_cli.services import SERVICES
+from arflow_runtime.settings import PlatformSettings
+
+
+def _serve(name: str) -> None:
+    service = SERVICES[name]
+    settings = service.settings()
+    app = service.create_app(settings=settings, platform=PlatformSettings())
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `arflow` command."""
+    parser = argparse.ArgumentParser(prog="arflow", description="arflow accounts-receivable platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="all four services in one process (embedded default)")
+    serve = commands.add_parser("serve", help="one service (configure with ARFLOW_*/<SERVICE>_* variables)")
+    serve.add_argument("service", choices=sorted(SERVICES))
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        asyncio.run(run_embedded(PlatformSettings()))
+    elif args.command == "serve":
+        _serve(args.service)
+
+
+if __name__ == "__main__":
+    main()

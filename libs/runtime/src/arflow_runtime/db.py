@@ -1,0 +1,139 @@
+"""Database engines and the unit of work: state and outgoing events commit together."""
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, Numeric, event, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+from arflow_runtime.outbox import Outbox
+
+MONEY_SCALE = 4
+_SQLITE_FACTOR = Decimal(10) ** MONEY_SCALE
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact money: NUMERIC(19,4) on PostgreSQL, scaled integers on SQLite (so SUM stays exact)."""
+
+    impl = Numeric(19, MONEY_SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(19, MONEY_SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return int((Decimal(value) * _SQLITE_FACTOR).to_integral_exact())
+        return Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return canonical_money(Decimal(int(value)) / _SQLITE_FACTOR)
+        return canonical_money(Decimal(value))
+
+
+_CENTS = Decimal("0.01")
+
+
+def canonical_money(value: Decimal) -> Decimal:
+    """One form for an amount read from either database: two decimals, more only when needed."""
+    cents = value.quantize(_CENTS)
+    return cents if cents == value else value.normalize()
+
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""An autoincrementing id column type that works on both databases."""
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+async def database_reachable(engine: AsyncEngine) -> bool:
+    """Whether a trivial query succeeds."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+class UnitOfWork:
+    """One transaction: the handler's state changes plus the events it publishes (outbox)."""
+
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        self.session = session
+        self._outbox = outbox
+        self._published = 0
+
+    async def publish(self, data: Any, *, customer_id: str, causation_id: str | None = None) -> Any:
+        """Stage an event in the outbox; it is sent only after this transaction commits."""
+        self._published += 1
+        return await self._outbox.append(self.session, data, customer_id=customer_id, causation_id=causation_id)
+
+    async def commit(self) -> None:
+        """Commit state and staged events together, then wake the relay."""
+        await self.session.commit()
+        if self._published:
+            self._outbox.notify()
+            self._published = 0
+
+    async def rollback(self) -> None:
+        """Discard everything staged."""
+        await self.session.rollback()
+        self._published = 0
+
+
+class Database:
+    """A service's engine and session factory."""
+
+    def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    def unit_of_work(self) -> "UnitOfWorkScope":
+        """`async with db.unit_of_work() as uow:` — rolls back unless committed."""
+        return UnitOfWorkScope(self.sessions, self.outbox)
+
+
+class UnitOfWorkScope:
+    def __init__(self, sessions: Callable[[], AsyncSession], outbox: Outbox) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        self._uow = UnitOfWork(self._session, self._outbox)
+        return self._uow
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._session.in_transaction():
+                await self._session.rollback()
+        finally:
+            await self._session.close()

@@ -1,0 +1,93 @@
+"""HTTP plumbing every service shares: request context, metrics, health, readiness, dependencies."""
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import uuid4
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from arflow_runtime import context
+from arflow_runtime.auth import Principal, current_principal
+from arflow_runtime.db import UnitOfWork, database_reachable
+from arflow_runtime.errors import problem_response
+from arflow_runtime.log import get_logger
+
+if TYPE_CHECKING:
+    from arflow_runtime.service import ServiceRuntime
+
+log = get_logger(__name__)
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def runtime_of(request: Request) -> "ServiceRuntime":
+    """The running service behind a request."""
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A transaction for one request; the endpoint commits it."""
+    async with runtime_of(request).database.unit_of_work() as uow:
+        yield uow
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def require(scope: str) -> Any:
+    """A dependency that authenticates the caller and demands one scope (listed in OpenAPI)."""
+    return Security(current_principal, scopes=[scope])
+
+
+PrincipalDep = Principal
+
+
+def install_request_context(app: FastAPI, service: str) -> None:
+    """Correlation id in, out and in every log line; request counts and latency as metrics."""
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        correlation = request.headers.get(CORRELATION_HEADER) or str(uuid4())
+        context.bind(correlation=correlation[:100], service=service)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            context.clear()
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        metrics = getattr(request.app.state, "runtime", None)
+        if metrics is not None:
+            metrics.metrics.http_requests.labels(request.method, template, str(response.status_code)).inc()
+            metrics.metrics.http_latency.labels(request.method, template).observe(elapsed)
+        response.headers[CORRELATION_HEADER] = correlation[:100]
+        return response
+
+
+def health_router() -> APIRouter:
+    """/healthz (alive), /readyz (database and bus reachable), /metrics (Prometheus); all open."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Process is alive")
+    async def healthz(request: Request) -> dict[str, str]:
+        return {"status": "ok", "service": runtime_of(request).name}
+
+    @router.get("/readyz", summary="Database and bus are reachable", responses={503: {"description": "Not ready"}})
+    async def readyz(request: Request) -> Any:
+        runtime = runtime_of(request)
+        checks = {
+            "database": await database_reachable(runtime.database.engine),
+            "bus": await runtime.bus.ping(),
+        }
+        if all(checks.values()):
+            return {"status": "ready", "service": runtime.name, "checks": checks}
+        failing = ", ".join(name for name, ok in checks.items() if not ok)
+        return problem_response(503, "Not ready", f"Unreachable: {failing}.", "not-ready", "/readyz", checks=checks)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,21 @@
+"""Inbox: the id of each applied event is recorded in the same transaction as its effect."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow_runtime.tables import inbox
+
+
+async def claim(session: AsyncSession, consumer: str, event_id: str, event_type: str) -> bool:
+    """Record that `consumer` applies `event_id`; False when it was applied before."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(inbox)
+        .values(consumer=consumer, event_id=event_id, event_type=event_type, applied_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)

@@ -1,0 +1,80 @@
+"""Structured JSON logging with service, correlation and event ids; personal data masked."""
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# Phone numbers: an optional +, then 7 or more digits possibly split by spaces, dots, dashes,
+# or parentheses. Dates (2024-01-31) and amounts (1234.56) stay short of seven grouped digits.
+PHONE = re.compile(r"(?<![\w-])\+?\(?\d{1,4}\)?(?:[ .\-]?\(?\d{2,4}\)?){2,5}(?![\w-])")
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace email addresses and phone numbers with placeholders."""
+    text = EMAIL.sub("<email>", text)
+    return PHONE.sub(_mask_phone, text)
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    digits = sum(ch.isdigit() for ch in match.group(0))
+    looks_like_date = re.fullmatch(r"\d{4}-\d{2}-\d{2}", match.group(0))
+    return match.group(0) if digits < 7 or looks_like_date else "<phone>"
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if isinstance(value, dict):
+        return {key: _mask_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(item) for item in value]
+    return value
+
+
+def mask_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: mask personal data in every string field."""
+    return {key: _mask_value(value) for key, value in event_dict.items()}
+
+
+_configured = False
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Configure structlog (once per process) to write one JSON object per line to stdout."""
+    global _configured
+    if _configured:
+        return
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        mask_processor,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+    # Libraries log through the standard library: send them through the same masking.
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=structlog.processors.JSONRenderer(), foreign_pre_chain=shared
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    _configured = True
+
+
+def get_logger(name: str | None = None) -> Any:
+    """A structlog logger."""
+    return structlog.get_logger(name)

@@ -1,0 +1,146 @@
+"""Transactional outbox: events are rows written with the state change; a relay publishes them."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from arflow_contracts import EventData, EventEnvelope, wrap
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from arflow_runtime import context
+from arflow_runtime.log import get_logger
+from arflow_runtime.tables import outbox
+
+if TYPE_CHECKING:
+    from arflow_runtime.bus.base import Bus
+
+log = get_logger(__name__)
+
+RELAY_LOCK = 0x0A2F10  # advisory lock id: one relay per database publishes at a time
+IDLE_RECHECK_SECONDS = 1.0
+
+
+class Outbox:
+    """Appends events to the outbox inside the caller's transaction."""
+
+    def __init__(self, producer: str, topic_prefix: str) -> None:
+        self.producer = producer
+        self.topic_prefix = topic_prefix
+        self._wake = asyncio.Event()
+
+    async def append(
+        self, session: AsyncSession, data: EventData, *, customer_id: str, causation_id: str | None = None
+    ) -> EventEnvelope:
+        """Stage one event; on PostgreSQL, per-customer commit order is kept by an xact lock."""
+        envelope = wrap(
+            data,
+            customer_id=customer_id,
+            producer=self.producer,
+            correlation_id=context.correlation_id(),
+            causation_id=causation_id or context.causation_id(),
+        )
+        if session.bind.dialect.name == "postgresql":
+            # Two transactions for one customer commit in the order their events get ids,
+            # so the relay, reading by id, never publishes a customer's events out of order.
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": customer_id}
+            )
+        await session.execute(
+            outbox.insert().values(
+                event_id=str(envelope.event_id),
+                topic=self.topic_prefix + data.topic,
+                message_key=customer_id,
+                payload=envelope.to_bytes(),
+                headers=json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
+                created_at=datetime.now(UTC),
+            )
+        )
+        return envelope
+
+    def notify(self) -> None:
+        """Wake the relay: something was committed."""
+        self._wake.set()
+
+    async def wait(self, timeout: float) -> None:
+        """Wait until notified or the timeout passes."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in id order and marks them; survives its own crash."""
+
+    def __init__(self, engine: AsyncEngine, outbox_: Outbox, bus: "Bus", batch_size: int = 500) -> None:
+        self._engine = engine
+        self._outbox = outbox_
+        self._bus = bus
+        self._batch_size = batch_size
+        self.published = 0
+
+    async def run(self) -> None:
+        """Relay until cancelled; failures back off and retry, nothing is dropped."""
+        backoff = 0.1
+        while True:
+            try:
+                sent = await self.publish_pending()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("outbox.relay.failed", error=type(error).__name__, retry_in=backoff)
+                await asyncio.sleep(backoff)  # back off before retrying a failed publish
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if sent < self._batch_size:
+                await self._outbox.wait(IDLE_RECHECK_SECONDS)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; returns how many were sent."""
+        async with self._engine.connect() as connection:
+            async with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    locked = await connection.scalar(
+                        text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK}
+                    )
+                    if not locked:
+                        return 0
+                rows = (
+                    await connection.execute(
+                        select(outbox.c.id, outbox.c.topic, outbox.c.message_key, outbox.c.payload, outbox.c.headers)
+                        .where(outbox.c.published_at.is_(None))
+                        .order_by(outbox.c.id)
+                        .limit(self._batch_size)
+                    )
+                ).all()
+                if not rows:
+                    return 0
+                await self._bus.publish_many(
+                    [
+                        (row.topic, row.message_key.encode(), bytes(row.payload),
+                         [(k, v.encode()) for k, v in json.loads(row.headers)])
+                        for row in rows
+                    ]
+                )
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([row.id for row in rows]))
+                    .values(published_at=datetime.now(UTC))
+                )
+        self.published += len(rows)
+        return len(rows)
+
+
+async def pending_count(engine: AsyncEngine) -> int:
+    """Rows not yet published (for readiness, metrics and tests)."""
+    async with engine.connect() as connection:
+        return int(
+            await connection.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
+            or 0
+        )

@@ -1,0 +1,57 @@
+"""Configuration: one platform-wide settings class (ARFLOW_*) and a base for each service's own."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Mode = Literal["embedded", "distributed"]
+
+
+class PlatformSettings(BaseSettings):
+    """Settings every service shares, read from ARFLOW_* variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ARFLOW_", extra="ignore")
+
+    mode: Mode = Field("embedded", description="embedded (SQLite + in-process bus) or distributed")
+    data_dir: Path = Field(Path("var"), description="where embedded mode keeps its SQLite files")
+    kafka_bootstrap_servers: str = Field("127.0.0.1:19092", description="Kafka brokers, comma-separated")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle for Kafka TLS")
+    topic_prefix: str = Field("arflow.", description="prefix of every topic name")
+    topic_partitions: int = Field(6, ge=1, description="partitions of topics the platform creates")
+    api_keys: SecretStr | None = Field(
+        None, description="'principal key scope,scope;…' entries; key may be sha256:<hex>"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def topic(self, name: str) -> str:
+        """A contract topic name with this deployment's prefix."""
+        return self.topic_prefix + name
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's settings; subclasses set env_prefix (INVOICE_, CREDIT_, …)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = Field(
+        None, description="SQLAlchemy async URL; default: a SQLite file under ARFLOW_DATA_DIR"
+    )
+    host: str = Field("127.0.0.1", description="address the HTTP API listens on")
+    port: int = Field(8000, description="HTTP port")
+    consumer_max_attempts: int = Field(
+        5, ge=1, description="attempts for an event that fails for a non-transient reason"
+    )
+    outbox_batch_size: int = Field(500, ge=1, description="events the relay publishes per batch")
+
+    def resolved_database_url(self, platform: PlatformSettings, service: str) -> str:
+        """The configured URL, or the embedded default SQLite file."""
+        if self.database_url:
+            return self.database_url
+        path = platform.data_dir / f"{service}.sqlite"
+        return f"sqlite+aiosqlite:///{path}"

@@ -1,0 +1,33 @@
+"""Initial ledger schema: invoices, plus the runtime's outbox, inbox and idempotency keys."""
+
+import sqlalchemy as sa
+from alembic import op
+
+from arflow_runtime.db import Money
+from arflow_runtime.migrations import create_runtime_tables
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_runtime_tables(op)
+    op.create_table(
+        "invoices",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("invoice_number", sa.String(100), nullable=False, unique=True),
+        sa.Column("customer_id", sa.String(100), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("amount", Money(), nullable=False),
+        sa.Column("issue_date", sa.Date(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("salesperson_id", sa.String(100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_invoices_customer_id", "invoices", ["customer_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("invoices")
