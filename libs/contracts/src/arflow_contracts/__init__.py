@@ -1,7 +1,9 @@
 """arflow event contracts: the envelope, versioned event payloads, topic names."""
 
-from arflow_contracts import ledger  # noqa: F401  (registers the ledger events)
-from arflow_contracts.envelope import EventData, EventEnvelope, wrap
+# Importing the producer modules registers their events.
+from arflow_contracts import credit, dunning, ledger, notification  # noqa: F401
+from arflow_contracts.envelope import PLATFORM_CUSTOMER_ID, EventData, EventEnvelope, wrap
+from arflow_contracts.personal import personal_fields
 from arflow_contracts.registry import (
     InvalidEvent,
     UnknownEvent,
@@ -12,6 +14,7 @@ from arflow_contracts.registry import (
 )
 
 __all__ = [
+    "PLATFORM_CUSTOMER_ID",
     "EventData",
     "EventEnvelope",
     "InvalidEvent",
@@ -19,6 +22,7 @@ __all__ = [
     "all_events",
     "contract_for",
     "parse_data",
+    "personal_fields",
     "register",
     "wrap",
 ]

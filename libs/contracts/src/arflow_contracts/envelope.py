@@ -6,6 +6,9 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+PLATFORM_CUSTOMER_ID = "_platform"
+"""Reserved envelope `customer_id` (partition key) of platform-wide events (BusinessDayClosed)."""
+
 
 class EventData(BaseModel):
     """Base of every event payload: frozen, versioned, bound to the topic of its producer."""
@@ -15,22 +18,43 @@ class EventData(BaseModel):
     event_type: ClassVar[str]
     event_version: ClassVar[int]
     topic: ClassVar[str]
+    platform_wide: ClassVar[bool] = False
+    """True for events about the whole platform; they travel under PLATFORM_CUSTOMER_ID."""
+
+    def partition_key(self) -> str | None:
+        """The envelope `customer_id` this payload belongs under, if the payload says."""
+        if self.platform_wide:
+            return PLATFORM_CUSTOMER_ID
+        customer_id = getattr(self, "customer_id", None)
+        return customer_id if isinstance(customer_id, str) else None
 
 
 class EventEnvelope(BaseModel):
-    """Envelope of PRODUCT.md; `customer_id` is the partition key."""
+    """The envelope every event travels in; `customer_id` is the partition key."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Serialised envelopes always carry every key, so the wire schema marks them all required.
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_serialization_defaults_required=True)
 
-    event_id: UUID = Field(default_factory=uuid4)
-    event_type: str
-    event_version: int = Field(ge=1)
-    occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
-    producer: str
-    customer_id: str = Field(min_length=1)
-    correlation_id: str = Field(min_length=1)
-    causation_id: str | None = None
-    data: dict[str, Any]
+    event_id: UUID = Field(
+        default_factory=uuid4, description="Unique per event; consumers deduplicate on it."
+    )
+    event_type: str = Field(description="Name of the payload contract, e.g. InvoiceIssued.")
+    event_version: int = Field(ge=1, description="Version of the payload contract.")
+    occurred_at: AwareDatetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When it happened, UTC."
+    )
+    producer: str = Field(description="Service that emitted it, e.g. invoice-service.")
+    customer_id: str = Field(
+        min_length=1,
+        description=f"Partition key; {PLATFORM_CUSTOMER_ID!r} for platform-wide events.",
+    )
+    correlation_id: str = Field(
+        min_length=1, description="Shared by everything one request or business day set off."
+    )
+    causation_id: str | None = Field(
+        default=None, description="event_id (or request id) of what directly caused this event."
+    )
+    data: dict[str, Any] = Field(description="The payload, valid against its contract.")
 
     def to_bytes(self) -> bytes:
         """Serialise for the wire (JSON, UTF-8)."""
@@ -55,13 +79,19 @@ class EventEnvelope(BaseModel):
 def wrap(
     data: EventData,
     *,
-    customer_id: str,
+    customer_id: str | None = None,
     producer: str,
     correlation_id: str | None = None,
     causation_id: str | None = None,
     occurred_at: datetime | None = None,
 ) -> EventEnvelope:
-    """Put an event payload into an envelope."""
+    """Put an event payload into an envelope; `customer_id` defaults to the payload's own."""
+    expected = data.partition_key()
+    if expected is not None and customer_id not in (None, expected):
+        raise ValueError(f"{data.event_type} belongs under {expected!r}, not {customer_id!r}")
+    customer_id = customer_id or expected
+    if customer_id is None:
+        raise ValueError(f"{data.event_type} carries no customer_id; pass one")
     event_id = uuid4()
     return EventEnvelope(
         event_id=event_id,

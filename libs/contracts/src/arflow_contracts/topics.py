@@ -7,6 +7,14 @@ NOTIFICATION = "notification.events"
 
 ALL = (LEDGER, CREDIT, DUNNING, NOTIFICATION)
 
+PRODUCER = {
+    LEDGER: "invoice-service",
+    CREDIT: "credit-service",
+    DUNNING: "dunning-service",
+    NOTIFICATION: "notification-service",
+}
+"""The one service that publishes to each topic (the envelope's `producer`)."""
+
 DEAD_LETTER_SUFFIX = ".dlq"
 
 
