@@ -1,9 +1,11 @@
 """Fixtures shared by every test: real Kafka and PostgreSQL coordinates, unique names per test."""
 
+import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -44,23 +46,28 @@ def unique() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
 
-@pytest.fixture
-async def postgres_database(postgres_server: str, unique: str) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for this test, dropped afterwards."""
+def _run_sql_outside_the_test_loop(dsn: str, statement: str) -> None:
+    """Run one admin statement on a private loop (works from sync and async fixtures alike)."""
     import asyncpg
 
-    dsn = postgres_server.replace("postgresql+asyncpg", "postgresql")
-    admin = await asyncpg.connect(dsn + "/postgres")
-    try:
-        await admin.execute(f'CREATE DATABASE "{unique}"')
-    finally:
-        await admin.close()
+    async def run() -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str, unique: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test, dropped afterwards."""
+    admin = postgres_server.replace("postgresql+asyncpg", "postgresql") + "/postgres"
+    _run_sql_outside_the_test_loop(admin, f'CREATE DATABASE "{unique}"')
     yield f"{postgres_server}/{unique}"
-    admin = await asyncpg.connect(dsn + "/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{unique}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    _run_sql_outside_the_test_loop(admin, f'DROP DATABASE IF EXISTS "{unique}" WITH (FORCE)')
 
 
 @pytest.fixture

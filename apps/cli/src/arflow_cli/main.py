@@ -24,11 +24,16 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="all four services in one process (embedded default)")
     serve = commands.add_parser("serve", help="one service (configure with ARFLOW_*/<SERVICE>_* variables)")
     serve.add_argument("service", choices=sorted(SERVICES))
+    commands.add_parser("config-doc", help="print docs/configuration.md (every variable, generated)")
     args = parser.parse_args(argv)
     if args.command == "run":
         asyncio.run(run_embedded(PlatformSettings()))
     elif args.command == "serve":
         _serve(args.service)
+    elif args.command == "config-doc":
+        from arflow_cli.configuration import render_markdown
+
+        print(render_markdown(), end="")
 
 
 if __name__ == "__main__":

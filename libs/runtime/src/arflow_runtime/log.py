@@ -9,9 +9,14 @@ from typing import Any
 import structlog
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-# Phone numbers: an optional +, then 7 or more digits possibly split by spaces, dots, dashes,
-# or parentheses. Dates (2024-01-31) and amounts (1234.56) stay short of seven grouped digits.
-PHONE = re.compile(r"(?<![\w-])\+?\(?\d{1,4}\)?(?:[ .\-]?\(?\d{2,4}\)?){2,5}(?![\w-])")
+# A phone number: an international one (+ and 7+ digits, separators allowed), or one written with
+# separators ("(555) 123-4567", "030 1234567", "138-0013-8000"). Bare digit runs are ids (invoice
+# numbers such as 0000611365), and ISO dates are dates, so neither is masked.
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d[\d ().\-]{5,}\d|\(?\d{2,5}\)?(?:[ .\-]\(?\d{2,8}\)?){1,4})(?![\w-])"
+)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PERSONAL_KEYS = ("email", "phone", "mobile", "fax", "address", "contact")
 
 
 def mask_personal_data(text: str) -> str:
@@ -21,24 +26,28 @@ def mask_personal_data(text: str) -> str:
 
 
 def _mask_phone(match: re.Match[str]) -> str:
-    digits = sum(ch.isdigit() for ch in match.group(0))
-    looks_like_date = re.fullmatch(r"\d{4}-\d{2}-\d{2}", match.group(0))
-    return match.group(0) if digits < 7 or looks_like_date else "<phone>"
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    if digits < 7 or ISO_DATE.fullmatch(found):
+        return found
+    return "<phone>"
 
 
-def _mask_value(value: Any) -> Any:
+def _mask_value(key: str, value: Any) -> Any:
     if isinstance(value, str):
+        if any(word in key.lower() for word in PERSONAL_KEYS):
+            return "<redacted>"
         return mask_personal_data(value)
     if isinstance(value, dict):
-        return {key: _mask_value(item) for key, item in value.items()}
+        return {k: _mask_value(str(k), item) for k, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask_value(item) for item in value]
+        return [_mask_value(key, item) for item in value]
     return value
 
 
 def mask_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: mask personal data in every string field."""
-    return {key: _mask_value(value) for key, value in event_dict.items()}
+    return {key: _mask_value(key, value) for key, value in event_dict.items()}
 
 
 _configured = False

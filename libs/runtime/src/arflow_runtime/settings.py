@@ -17,17 +17,21 @@ class PlatformSettings(BaseSettings):
     mode: Mode = Field("embedded", description="embedded (SQLite + in-process bus) or distributed")
     data_dir: Path = Field(Path("var"), description="where embedded mode keeps its SQLite files")
     kafka_bootstrap_servers: str = Field("127.0.0.1:19092", description="Kafka brokers, comma-separated")
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="SSL or SASL_SSL for TLS; SASL_* to authenticate"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SASL mechanism, e.g. SCRAM-SHA-512"
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password (never logged)")
     kafka_ssl_cafile: Path | None = Field(None, description="CA bundle for Kafka TLS")
     topic_prefix: str = Field("arflow.", description="prefix of every topic name")
     topic_partitions: int = Field(6, ge=1, description="partitions of topics the platform creates")
     api_keys: SecretStr | None = Field(
         None, description="'principal key scope,scope;…' entries; key may be sha256:<hex>"
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log threshold")
 
     def topic(self, name: str) -> str:
         """A contract topic name with this deployment's prefix."""

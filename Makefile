@@ -1,0 +1,54 @@
+# arflow — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export ARFLOW_VAR ?= $(CURDIR)/var
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.PHONY: help install run test test-fast up down status kafka postgres services-down lint contracts bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+install: ## install uv (from PyPI) and every Python package from the lock file
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+run: install ## the whole platform on embedded defaults (SQLite + in-process bus), Ctrl-C stops it
+	@ARFLOW_DATA_DIR=$${ARFLOW_DATA_DIR:-$(ARFLOW_VAR)} $(UV) run --frozen arflow run
+
+kafka: ## fetch (Maven Central) and start a single-node Kafka in KRaft mode on 127.0.0.1:19092
+	@deploy/kafka.sh start
+
+postgres: ## install (Debian) and start PostgreSQL on 127.0.0.1:55432
+	@deploy/postgres.sh start
+
+test: install kafka postgres ## install what is missing, start Kafka and PostgreSQL, run every test
+	@$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+test-fast: install ## the tests that need neither Kafka nor PostgreSQL
+	@$(UV) run --frozen pytest -m "not kafka and not postgres" $(PYTEST_ARGS)
+
+up: install kafka postgres ## the distributed topology: Kafka, PostgreSQL, one process per service
+	@deploy/platform.sh up
+
+down: ## stop what `make up` started
+	@deploy/platform.sh down
+	@deploy/kafka.sh stop
+	@deploy/postgres.sh stop
+
+status: ## what is running
+	@deploy/platform.sh status; deploy/kafka.sh status && echo "kafka: running" || echo "kafka: stopped"; \
+	deploy/postgres.sh status && echo "postgres: running" || echo "postgres: stopped"
+
+contracts: install ## regenerate event schemas, docs/asyncapi.yaml and docs/events.md
+	@$(UV) run --frozen python -m arflow_contracts.export
+
+lint: install ## ruff
+	@$(UV) run --frozen ruff check .
+
+clean: ## delete local data (SQLite files, Kafka and PostgreSQL data under var/)
+	@deploy/platform.sh down >/dev/null 2>&1 || true
+	@deploy/kafka.sh reset >/dev/null 2>&1 || true
+	@deploy/postgres.sh reset >/dev/null 2>&1 || true
+	rm -rf $(ARFLOW_VAR)
