@@ -1,8 +1,8 @@
 """Smoke test on real Kafka and PostgreSQL: an invoice's event reaches every service exactly once."""
 
 import pytest
-
-from conftest import ServiceProcess, eventually
+from arflow_testing import eventually
+from arflow_testing.processes import ServiceProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
