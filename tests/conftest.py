@@ -11,8 +11,11 @@ import pytest
 
 from arflow_runtime.settings import PlatformSettings
 
-KAFKA = os.environ.get("ARFLOW_TEST_KAFKA", "127.0.0.1:19092")
-POSTGRES = os.environ.get("ARFLOW_TEST_POSTGRES", "postgresql+asyncpg://arflow@127.0.0.1:55432")
+# The servers deploy/kafka.sh and deploy/postgres.sh start (same port variables as the scripts).
+KAFKA = os.environ.get("ARFLOW_TEST_KAFKA") or f"127.0.0.1:{os.environ.get('ARFLOW_KAFKA_PORT', '19092')}"
+POSTGRES = os.environ.get("ARFLOW_TEST_POSTGRES") or (
+    f"postgresql+asyncpg://arflow@127.0.0.1:{os.environ.get('ARFLOW_PG_PORT', '55432')}"
+)
 
 
 def _reachable(address: str) -> bool:
