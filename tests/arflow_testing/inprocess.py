@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+
 from arflow_contracts import EventData, EventEnvelope, wrap
 from arflow_runtime.bus.base import Bus
 from arflow_runtime.service import ServiceRuntime
 from arflow_runtime.settings import PlatformSettings
-from fastapi import FastAPI
 
 DEV_HEADERS = {"Authorization": "Bearer arflow-dev-key"}
 

@@ -1,6 +1,7 @@
 """Smoke test on real Kafka and PostgreSQL: an invoice's event reaches every service exactly once."""
 
 import pytest
+
 from arflow_testing import eventually
 from arflow_testing.processes import ServiceProcess
 

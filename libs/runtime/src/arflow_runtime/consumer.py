@@ -4,9 +4,9 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
 
-from arflow_contracts.topics import dead_letter_topic
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from arflow_contracts.topics import dead_letter_topic
 from arflow_runtime.bus.base import Bus, Record, Subscription
 from arflow_runtime.log import get_logger, mask_personal_data
 

@@ -77,8 +77,23 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
     ]
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error, including validation errors and unknown routes, as problem+json."""
+def install_problem_handlers(app: FastAPI, domain_errors: "tuple[type[Exception], ...]" = ()) -> None:
+    """Render every error, including validation errors and unknown routes, as problem+json.
+
+    `domain_errors` are a service's own error bases, free of web imports: each instance carries
+    `status`, `problem_type`, `title`, `detail` and optionally an `extra` dict of fields.
+    """
+
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        extra = getattr(exc, "extra", None) or {}
+        return problem_response(
+            int(getattr(exc, "status", 400)), str(getattr(exc, "title", "Bad request")),
+            str(getattr(exc, "detail", exc)), str(getattr(exc, "problem_type", "bad-request")),
+            request.url.path, **extra,
+        )
+
+    for error_type in domain_errors:
+        app.add_exception_handler(error_type, on_domain_error)
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)

@@ -3,9 +3,9 @@
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from arflow_contracts import EventData, EventEnvelope, UnknownEvent, contract_for
 from pydantic import ValidationError
 
+from arflow_contracts import EventData, EventEnvelope, UnknownEvent, contract_for
 from arflow_runtime import context
 from arflow_runtime.bus.base import Record
 from arflow_runtime.consumer import Poison

@@ -5,10 +5,10 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from arflow_contracts import EventData, EventEnvelope, wrap
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from arflow_contracts import EventData, EventEnvelope, wrap
 from arflow_runtime import context
 from arflow_runtime.log import get_logger
 from arflow_runtime.tables import outbox

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from arflow_contracts.topics import dead_letter_topic
+import structlog
 from fastapi import APIRouter, FastAPI
 
+from arflow_contracts.topics import dead_letter_topic
 from arflow_runtime.auth import ApiKeyring
 from arflow_runtime.bus.base import Bus
 from arflow_runtime.consumer import ConsumerLoop
@@ -40,6 +41,8 @@ class ServiceDefinition:
     produces: Sequence[str] = ()
     background: Sequence[BackgroundJob] = ()
     description: str = ""
+    domain_errors: tuple[type[Exception], ...] = ()
+    """The service's own error bases, rendered as problem+json (see errors.install_problem_handlers)."""
 
 
 @dataclass
@@ -92,8 +95,9 @@ async def _start_with_retry(bus: Bus, what: str, deadline_seconds: float = 120.0
             delay = min(delay * 2, 5.0)
 
 
-async def _supervise(name: str, job: Callable[[], Awaitable[None]]) -> None:
+async def _supervise(service: str, name: str, job: Callable[[], Awaitable[None]]) -> None:
     """Run a long-lived job; if it dies of a bug, log it and start it again after a pause."""
+    structlog.contextvars.bind_contextvars(service=service)  # this task's own context copy
     delay = 0.5
     while True:
         try:
@@ -152,7 +156,7 @@ def create_service_app(
             jobs["consumer"] = loop.run
         for job in definition.background:
             jobs[getattr(job, "__name__", "job")] = lambda job=job: job(runtime)
-        tasks = [asyncio.create_task(_supervise(name, job), name=f"{definition.name}:{name}")
+        tasks = [asyncio.create_task(_supervise(definition.name, name, job), name=f"{definition.name}:{name}")
                  for name, job in jobs.items()]
         log.info("service.started", service=definition.name, mode=platform.mode, consumes=consumed)
         try:
@@ -173,7 +177,7 @@ def create_service_app(
         lifespan=lifespan,
     )
     app.state.keyring = keyring
-    install_problem_handlers(app)
+    install_problem_handlers(app, definition.domain_errors)
     install_request_context(app, definition.name)
     app.include_router(health_router())
     for router in definition.routers:
