@@ -5,6 +5,7 @@ import asyncio
 
 import uvicorn
 
+from arflow_cli import dlq
 from arflow_cli.embedded import run_embedded
 from arflow_cli.services import SERVICES
 from arflow_runtime.settings import PlatformSettings
@@ -24,12 +25,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="all four services in one process (embedded default)")
     serve = commands.add_parser("serve", help="one service (configure with ARFLOW_*/<SERVICE>_* variables)")
     serve.add_argument("service", choices=sorted(SERVICES))
+    dlq.add_commands(commands)
     commands.add_parser("config-doc", help="print docs/configuration.md (every variable, generated)")
     args = parser.parse_args(argv)
     if args.command == "run":
         asyncio.run(run_embedded(PlatformSettings()))
     elif args.command == "serve":
         _serve(args.service)
+    elif args.command == "dlq":
+        raise SystemExit(asyncio.run(dlq.run(args, PlatformSettings())))
     elif args.command == "config-doc":
         from arflow_cli.configuration import render_markdown
 

@@ -84,3 +84,11 @@ class Bus(ABC):
     @abstractmethod
     async def lag(self, group_id: str, topics: Sequence[str]) -> int:
         """Messages in these topics that the group has not committed yet."""
+
+    @abstractmethod
+    async def read_topic(self, topic: str) -> list[Record]:
+        """Everything in a topic from the beginning to its current end, outside any group."""
+
+    @abstractmethod
+    async def list_topics(self) -> list[str]:
+        """The names of existing topics."""

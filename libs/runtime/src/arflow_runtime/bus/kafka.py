@@ -100,6 +100,22 @@ class KafkaBus(Bus):
         except (TimeoutError, KafkaError, OSError):
             return False
 
+    async def read_topic(self, topic: str) -> list[Record]:
+        consumer = AIOKafkaConsumer(client_id=self._client_id, enable_auto_commit=False, **self._options)
+        await consumer.start()
+        try:
+            return await _read_to_end(consumer, topic)
+        finally:
+            await consumer.stop()
+
+    async def list_topics(self) -> list[str]:
+        admin = AIOKafkaAdminClient(client_id=self._client_id, **self._options)
+        await admin.start()
+        try:
+            return sorted(await admin.list_topics())
+        finally:
+            await admin.close()
+
     async def lag(self, group_id: str, topics: Sequence[str]) -> int:
         admin = AIOKafkaAdminClient(client_id=self._client_id, **self._options)
         consumer = AIOKafkaConsumer(client_id=self._client_id, **self._options)
@@ -120,6 +136,26 @@ class KafkaBus(Bus):
         finally:
             await consumer.stop()
             await admin.close()
+
+
+async def _read_to_end(consumer: AIOKafkaConsumer, topic: str) -> list[Record]:
+    partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
+    if not partitions:
+        return []
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    ends = await consumer.end_offsets(partitions)
+    records: list[Record] = []
+    remaining = {tp for tp in partitions if ends[tp] > 0}
+    while remaining:
+        batches = await consumer.getmany(*remaining, timeout_ms=1000)
+        for tp, messages in batches.items():
+            for m in messages:
+                if m.offset < ends[tp]:
+                    records.append(Record(m.topic, m.partition, m.offset, m.key, m.value, tuple(m.headers or ())))
+            if await consumer.position(tp) >= ends[tp]:
+                remaining.discard(tp)
+    return sorted(records, key=lambda r: (r.partition, r.offset))
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

@@ -150,6 +150,17 @@ class InProcessBus(Bus):
         return total
 
 
+    async def read_topic(self, topic: str) -> list[Record]:
+        return [
+            record
+            for partition in range(self.partitions_of(topic))
+            for record in self.read(topic, partition, 0, 1_000_000)
+        ]
+
+    async def list_topics(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM topics ORDER BY name")]
+
+
 class InProcessSubscription(Subscription):
     def __init__(self, bus: InProcessBus, group_id: str, topics: tuple[str, ...], member_id: int) -> None:
         self.bus = bus
