@@ -39,5 +39,7 @@ def test_the_shared_libraries_import_no_service(library: str) -> None:
 
 
 def test_the_scanner_sees_imports_so_the_rule_can_fail(tmp_path: Path) -> None:
-    (tmp_path / "leak.py").write_text("from arflow_credit.store import LedgerItem\nimport arflow_dunning.api\n")
+    (tmp_path / "leak.py").write_text(
+        "from arflow_credit.store import LedgerItem\nimport arflow_dunning.api\n"
+    )
     assert {"arflow_credit", "arflow_dunning"} <= imported_modules(tmp_path)

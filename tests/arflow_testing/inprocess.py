@@ -16,12 +16,15 @@ DEV_HEADERS = {"Authorization": "Bearer arflow-dev-key"}
 
 
 @contextlib.asynccontextmanager
-async def service_client(app: FastAPI, headers: dict[str, str] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+async def service_client(
+    app: FastAPI, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """Start an app (migrations, consumers, relay) and give an HTTP client to it."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service",
-                                     headers=headers or DEV_HEADERS) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers or DEV_HEADERS
+        ) as client:
             yield client
 
 
@@ -30,13 +33,21 @@ def runtime_of(app: FastAPI) -> ServiceRuntime:
     return app.state.runtime  # type: ignore[no-any-return]
 
 
-async def publish(bus: Bus, platform: PlatformSettings, data: EventData, *, customer_id: str | None = None,
-                  producer: str = "test", **envelope: Any) -> EventEnvelope:
+async def publish(
+    bus: Bus,
+    platform: PlatformSettings,
+    data: EventData,
+    *,
+    customer_id: str | None = None,
+    producer: str = "test",
+    **envelope: Any,
+) -> EventEnvelope:
     """Put an event on the bus exactly as a producing service's relay would."""
     wrapped = wrap(data, customer_id=customer_id, producer=producer, **envelope)
     await bus.ensure_topics([platform.topic(data.topic)])
-    await bus.publish(platform.topic(data.topic), wrapped.customer_id.encode(), wrapped.to_bytes(),
-                      wrapped.headers())
+    await bus.publish(
+        platform.topic(data.topic), wrapped.customer_id.encode(), wrapped.to_bytes(), wrapped.headers()
+    )
     return wrapped
 
 

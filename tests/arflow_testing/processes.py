@@ -45,7 +45,8 @@ class ServiceProcess:
 
     def __post_init__(self) -> None:
         self.client = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{self.port}", headers={"Authorization": f"Bearer {API_KEY}"},
+            base_url=f"http://127.0.0.1:{self.port}",
+            headers={"Authorization": f"Bearer {API_KEY}"},
             timeout=10,
         )
 
@@ -54,7 +55,9 @@ class ServiceProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "arflow_cli.main", "serve", self.name],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
         async def ready() -> int:

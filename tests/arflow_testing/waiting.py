@@ -7,8 +7,12 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool],
-                     timeout: float = 60.0, what: str = "condition") -> T:
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    accept: Callable[[T], bool],
+    timeout: float = 60.0,
+    what: str = "condition",
+) -> T:
     """Poll `probe` until `accept(result)`; fail with the last result at the deadline."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

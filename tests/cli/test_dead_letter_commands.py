@@ -18,8 +18,9 @@ from arflow_testing import eventually
 
 
 @pytest.fixture(params=["in-process", pytest.param("kafka", marks=pytest.mark.kafka)])
-async def deployment(request: pytest.FixtureRequest, tmp_path: Path, unique: str
-                     ) -> AsyncIterator[tuple[Bus, PlatformSettings]]:
+async def deployment(
+    request: pytest.FixtureRequest, tmp_path: Path, unique: str
+) -> AsyncIterator[tuple[Bus, PlatformSettings]]:
     if request.param == "kafka":
         platform: PlatformSettings = request.getfixturevalue("kafka_platform")
         bus: Bus = KafkaBus(platform, client_id="dlq-test")
@@ -51,14 +52,22 @@ async def test_a_dead_letter_is_listed_shown_and_applied_after_replaying_it(
             raise KeyError("customer_segment")  # a bug in the handler, not in the event
         applied.append(record.value)
 
-    loop = ConsumerLoop(bus, platform.topic_prefix + "credit-service", [topic], handle,
-                        max_attempts=2, backoff_base=0.001)
+    loop = ConsumerLoop(
+        bus, platform.topic_prefix + "credit-service", [topic], handle, max_attempts=2, backoff_base=0.001
+    )
     task = asyncio.create_task(loop.run())
     try:
-        await bus.publish_many([(topic, b"C-1", b'{"needs":"the fix"}', [("ce_type", b"InvoiceIssued")]),
-                                (topic, b"C-2", b'{"healthy":1}', [])])
-        await eventually(lambda: asyncio.sleep(0, applied), lambda a: a == [b'{"healthy":1}'],
-                         what="the healthy event to flow past the broken one")
+        await bus.publish_many(
+            [
+                (topic, b"C-1", b'{"needs":"the fix"}', [("ce_type", b"InvoiceIssued")]),
+                (topic, b"C-2", b'{"healthy":1}', []),
+            ]
+        )
+        await eventually(
+            lambda: asyncio.sleep(0, applied),
+            lambda a: a == [b'{"healthy":1}'],
+            what="the healthy event to flow past the broken one",
+        )
         await eventually(lambda: bus.read_topic(topic + ".dlq"), lambda r: len(r) == 1, what="dead letter")
 
         assert await dlq.run(command("list"), platform, bus) == 0
@@ -66,8 +75,10 @@ async def test_a_dead_letter_is_listed_shown_and_applied_after_replaying_it(
         assert "InvoiceIssued" in listed and "KeyError: 'customer_segment'" in listed
         assert "1 dead letter(s)" in listed
         [dead] = await bus.read_topic(topic + ".dlq")
-        assert await dlq.run(command("show", dead.topic, str(dead.partition), str(dead.offset)),
-                             platform, bus) == 0
+        assert (
+            await dlq.run(command("show", dead.topic, str(dead.partition), str(dead.offset)), platform, bus)
+            == 0
+        )
         shown = json.loads(capsys.readouterr().out)
         assert shown["value"] == {"needs": "the fix"}
         assert shown["headers"]["dlq_original_topic"] == topic
@@ -82,8 +93,9 @@ async def test_a_dead_letter_is_listed_shown_and_applied_after_replaying_it(
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_replay_without_a_selection_is_refused(deployment: tuple[Bus, PlatformSettings],
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+async def test_replay_without_a_selection_is_refused(
+    deployment: tuple[Bus, PlatformSettings], capsys: pytest.CaptureFixture[str]
+) -> None:
     bus, platform = deployment
     assert await dlq.run(command("replay"), platform, bus) == 2
     assert "--all" in capsys.readouterr().out

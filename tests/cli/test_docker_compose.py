@@ -7,8 +7,12 @@ import yaml
 from arflow_cli.configuration import all_variables
 
 ROOT = Path(__file__).resolve().parents[2]
-PREFIXES = {"credit-service": "CREDIT", "invoice-service": "INVOICE", "dunning-service": "DUNNING",
-            "notification-service": "NOTIFICATION"}
+PREFIXES = {
+    "credit-service": "CREDIT",
+    "invoice-service": "INVOICE",
+    "dunning-service": "DUNNING",
+    "notification-service": "NOTIFICATION",
+}
 
 
 def compose() -> dict:  # type: ignore[type-arg]
@@ -30,8 +34,13 @@ def test_each_service_gets_the_variables_it_needs_and_only_known_ones() -> None:
         env = service["environment"]
         assert service["command"] == ["serve", name]
         assert env["ARFLOW_MODE"] == "distributed"
-        assert {"ARFLOW_KAFKA_BOOTSTRAP_SERVERS", "ARFLOW_API_KEYS", f"{prefix}_DATABASE_URL",
-                f"{prefix}_PORT", f"{prefix}_HOST"} <= set(env)
+        assert {
+            "ARFLOW_KAFKA_BOOTSTRAP_SERVERS",
+            "ARFLOW_API_KEYS",
+            f"{prefix}_DATABASE_URL",
+            f"{prefix}_PORT",
+            f"{prefix}_HOST",
+        } <= set(env)
         assert set(env) <= known, f"{name} sets variables nothing reads: {set(env) - known}"
         assert f"/arflow_{prefix.lower()}" in env[f"{prefix}_DATABASE_URL"]
         assert str(env[f"{prefix}_PORT"]) in str(service["healthcheck"]["test"])

@@ -14,15 +14,26 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("CREDIT", "INVOICE", "DUNNING", "NOTIFICATION")
 
 
-def test_make_run_answers_healthz_on_all_four_ports_within_30_seconds_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def test_make_run_answers_healthz_on_all_four_ports_within_30_seconds_and_stops_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
     ports = {name: free_port() for name in SERVICES}
-    env = {**os.environ, "ARFLOW_DATA_DIR": str(tmp_path / "data"),
-           **{f"{name}_PORT": str(port) for name, port in ports.items()}}
+    env = {
+        **os.environ,
+        "ARFLOW_DATA_DIR": str(tmp_path / "data"),
+        **{f"{name}_PORT": str(port) for name, port in ports.items()},
+    }
     env.pop("ARFLOW_API_KEYS", None)
     output = (tmp_path / "run.log").open("w+b")
     started = time.monotonic()
-    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                               stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         healthy: set[str] = set()
         while len(healthy) < len(ports) and time.monotonic() - started < 30:

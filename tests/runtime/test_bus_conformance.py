@@ -42,8 +42,11 @@ async def collect(subscription: Subscription, count: int, timeout: float = WAIT)
 async def publish_numbered(bus: Bus, topic: str, keys: int, per_key: int) -> None:
     await bus.ensure_topics([topic])
     await bus.publish_many(
-        [(topic, f"customer-{k}".encode(), f"{k}:{n}".encode(), [("n", str(n).encode())])
-         for n in range(per_key) for k in range(keys)]
+        [
+            (topic, f"customer-{k}".encode(), f"{k}:{n}".encode(), [("n", str(n).encode())])
+            for n in range(per_key)
+            for k in range(keys)
+        ]
     )
 
 
@@ -125,11 +128,14 @@ async def run_loop_until(loop: ConsumerLoop, condition: "asyncio.Event") -> None
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_rest_flow_on(bus: Bus, unique: str) -> None:
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_rest_flow_on(
+    bus: Bus, unique: str
+) -> None:
     topic, group = f"{unique}.poison", f"{unique}-g"
     await bus.ensure_topics([topic, topic + ".dlq"])
-    await bus.publish_many([(topic, b"c1", b"good-1", []), (topic, b"c1", b"poison", []),
-                            (topic, b"c1", b"good-2", [])])
+    await bus.publish_many(
+        [(topic, b"c1", b"good-1", []), (topic, b"c1", b"poison", []), (topic, b"c1", b"good-2", [])]
+    )
     handled: list[bytes] = []
     done = asyncio.Event()
 

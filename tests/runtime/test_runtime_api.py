@@ -13,14 +13,24 @@ from arflow_runtime.bus.memory import InProcessBus
 from arflow_runtime.errors import PROBLEM_JSON
 from arflow_runtime.settings import PlatformSettings
 
-INVOICE = {"invoice_number": "A-1", "customer_id": "C-1", "currency": "EUR", "amount": "10.00",
-           "issue_date": "2024-01-01", "due_date": "2024-01-31"}
+INVOICE = {
+    "invoice_number": "A-1",
+    "customer_id": "C-1",
+    "currency": "EUR",
+    "amount": "10.00",
+    "issue_date": "2024-01-01",
+    "due_date": "2024-01-31",
+}
 
 
-async def client_for(platform: PlatformSettings, bus: InProcessBus | None = None) -> AsyncIterator[httpx.AsyncClient]:
+async def client_for(
+    platform: PlatformSettings, bus: InProcessBus | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(platform=platform, bus=bus)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
             yield client
 
 
@@ -50,8 +60,9 @@ async def test_a_wrong_method_is_a_problem_json_405(client: httpx.AsyncClient) -
 
 
 async def test_invalid_input_is_a_422_naming_each_field(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/invoices", json={**INVOICE, "amount": "-5", "currency": "euro"},
-                                 headers=bearer("erp-key"))
+    response = await client.post(
+        "/v1/invoices", json={**INVOICE, "amount": "-5", "currency": "euro"}, headers=bearer("erp-key")
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     fields = {error["field"] for error in response.json()["errors"]}
@@ -59,8 +70,11 @@ async def test_invalid_input_is_a_422_naming_each_field(client: httpx.AsyncClien
 
 
 async def test_a_body_that_is_not_json_is_a_422_not_a_500(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/invoices", content=b"{not json", headers={
-        **bearer("erp-key"), "content-type": "application/json"})
+    response = await client.post(
+        "/v1/invoices",
+        content=b"{not json",
+        headers={**bearer("erp-key"), "content-type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
 
@@ -120,7 +134,9 @@ async def test_readiness_is_503_when_the_bus_is_unreachable(tmp_path: Path) -> N
 async def test_embedded_mode_without_keys_accepts_the_dev_key_and_warns(tmp_path: Path) -> None:
     with capture_logs() as logs:
         async for client in client_for(PlatformSettings(data_dir=tmp_path)):
-            assert (await client.get("/v1/invoices/none", headers=bearer("arflow-dev-key"))).status_code == 404
+            assert (
+                await client.get("/v1/invoices/none", headers=bearer("arflow-dev-key"))
+            ).status_code == 404
     assert any(entry["event"] == "auth.dev_key_enabled" and entry["log_level"] == "warning" for entry in logs)
 
 

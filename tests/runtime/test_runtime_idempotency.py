@@ -17,14 +17,19 @@ from arflow_runtime.outbox import Outbox
 from arflow_runtime.tables import runtime_metadata
 
 effects = MetaData()
-payments = Table("payments", effects, Column("id", Integer, primary_key=True), Column("reference", String(50)))
+payments = Table(
+    "payments", effects, Column("id", Integer, primary_key=True), Column("reference", String(50))
+)
 ERP = Principal("erp", frozenset({"*"}))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = (request.getfixturevalue("postgres_database") if request.param == "postgres"
-           else f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")
+    url = (
+        request.getfixturevalue("postgres_database")
+        if request.param == "postgres"
+        else f"sqlite+aiosqlite:///{tmp_path}/db.sqlite"
+    )
     engine: AsyncEngine = create_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(runtime_metadata.create_all)
@@ -79,7 +84,9 @@ async def test_without_a_key_nothing_is_remembered(database: Database) -> None:
 
 
 async def test_concurrent_duplicates_with_one_key_create_one_resource(database: Database) -> None:
-    answers = await asyncio.gather(*(post_payment(database, "same", {"reference": "PAY-9"}) for _ in range(12)))
+    answers = await asyncio.gather(
+        *(post_payment(database, "same", {"reference": "PAY-9"}) for _ in range(12))
+    )
     assert {status for status, _ in answers} == {201}
     assert await count(database) == 1
 
@@ -87,6 +94,7 @@ async def test_concurrent_duplicates_with_one_key_create_one_resource(database: 
 async def test_keys_are_per_principal(database: Database) -> None:
     await post_payment(database, "key-1", {"reference": "PAY-1"})
     async with database.unit_of_work() as uow:
-        other = await IdempotentRequest.begin(uow, Principal("other", frozenset()), "key-1", "POST",
-                                              "/v1/payments", {"reference": "PAY-1"})
+        other = await IdempotentRequest.begin(
+            uow, Principal("other", frozenset()), "key-1", "POST", "/v1/payments", {"reference": "PAY-1"}
+        )
         assert other.replay is None

@@ -28,10 +28,24 @@ def test_ids_dates_and_amounts_are_left_alone(text: str) -> None:
 
 
 def test_fields_named_like_contact_data_are_redacted_whatever_they_hold() -> None:
-    event = mask_processor(None, "info", {"event": "x", "customer_email": "no-at-sign", "phone": "1",
-                                          "nested": {"postal_address": "Main St 1"}, "invoice": "A-1"})
-    assert event == {"event": "x", "customer_email": "<redacted>", "phone": "<redacted>",
-                     "nested": {"postal_address": "<redacted>"}, "invoice": "A-1"}
+    event = mask_processor(
+        None,
+        "info",
+        {
+            "event": "x",
+            "customer_email": "no-at-sign",
+            "phone": "1",
+            "nested": {"postal_address": "Main St 1"},
+            "invoice": "A-1",
+        },
+    )
+    assert event == {
+        "event": "x",
+        "customer_email": "<redacted>",
+        "phone": "<redacted>",
+        "nested": {"postal_address": "<redacted>"},
+        "invoice": "A-1",
+    }
 
 
 def test_the_masking_processor_runs_in_the_configured_pipeline() -> None:

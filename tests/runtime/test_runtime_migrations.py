@@ -29,16 +29,23 @@ def _drift(connection: object, metadata: MetaData) -> list[object]:
     for source in (metadata, runtime_metadata):
         for table in source.tables.values():
             table.to_metadata(combined)
-    return [diff for diff in compare_metadata(context, combined) if diff[0] != "remove_table"
-            or diff[1].name != "alembic_version"]
+    return [
+        diff
+        for diff in compare_metadata(context, combined)
+        if diff[0] != "remove_table" or diff[1].name != "alembic_version"
+    ]
 
 
 @pytest.mark.parametrize("package", sorted(SERVICES))
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def test_migrations_match_the_models(package: str, backend: str, tmp_path: Path,
-                                           request: pytest.FixtureRequest) -> None:
-    url = (request.getfixturevalue("postgres_database") if backend == "postgres"
-           else f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")
+async def test_migrations_match_the_models(
+    package: str, backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        request.getfixturevalue("postgres_database")
+        if backend == "postgres"
+        else f"sqlite+aiosqlite:///{tmp_path}/db.sqlite"
+    )
     engine = create_engine(url)
     try:
         await apply_migrations(engine, package)

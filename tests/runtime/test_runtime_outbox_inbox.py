@@ -46,8 +46,14 @@ async def bus(tmp_path: Path) -> AsyncIterator[InProcessBus]:
 
 
 def invoice(number: str, customer: str = "C-1") -> InvoiceIssuedV1:
-    return InvoiceIssuedV1(invoice_number=number, customer_id=customer, currency="EUR", amount="5.00",
-                           issue_date=date(2024, 1, 1), due_date=date(2024, 1, 31))
+    return InvoiceIssuedV1(
+        invoice_number=number,
+        customer_id=customer,
+        currency="EUR",
+        amount="5.00",
+        issue_date=date(2024, 1, 1),
+        due_date=date(2024, 1, 31),
+    )
 
 
 async def stage(database: Database, numbers: Sequence[str], customer: str = "C-1") -> None:
@@ -77,7 +83,9 @@ class CrashingBus(InProcessBus):
         await super().publish_many(messages)
 
 
-async def test_staged_events_are_not_sent_before_commit_nor_after_rollback(engine: AsyncEngine, bus: InProcessBus) -> None:
+async def test_staged_events_are_not_sent_before_commit_nor_after_rollback(
+    engine: AsyncEngine, bus: InProcessBus
+) -> None:
     outbox = Outbox("invoice-service", "t.")
     database = Database(engine, outbox)
     async with database.unit_of_work() as uow:
@@ -108,7 +116,9 @@ async def test_a_relay_that_crashes_mid_batch_loses_nothing_and_keeps_order(engi
     await bus.stop()
 
 
-async def test_the_relay_runs_until_cancelled_and_wakes_on_commit(engine: AsyncEngine, bus: InProcessBus) -> None:
+async def test_the_relay_runs_until_cancelled_and_wakes_on_commit(
+    engine: AsyncEngine, bus: InProcessBus
+) -> None:
     outbox = Outbox("invoice-service", "t.")
     database = Database(engine, outbox)
     relay = OutboxRelay(engine, outbox, bus)
@@ -133,7 +143,9 @@ def dispatcher(engine: AsyncEngine) -> tuple[EventDispatcher, list[str]]:
         calls.append(event.invoice_number)
         await uow.session.execute(insert(applied).values(invoice_number=event.invoice_number))
 
-    return EventDispatcher("credit-service", handlers, Database(engine, Outbox("credit-service", "t."))), calls
+    return EventDispatcher(
+        "credit-service", handlers, Database(engine, Outbox("credit-service", "t."))
+    ), calls
 
 
 def record_of(envelope: EventEnvelope, offset: int = 0) -> Record:
@@ -173,15 +185,26 @@ async def test_a_handler_failure_rolls_back_the_inbox_record_too(engine: AsyncEn
     [
         (b"\xff not json", "not an arflow event envelope"),
         (b'{"event_type": "InvoiceIssued"}', "not an arflow event envelope"),
-        (b'{"event_type":"Mystery","event_version":1,"producer":"x","customer_id":"c",'
-         b'"correlation_id":"c","data":{}}', "no contract for Mystery v1"),
-        (b'{"event_type":"InvoiceIssued","event_version":9,"producer":"x","customer_id":"c",'
-         b'"correlation_id":"c","data":{}}', "no contract for InvoiceIssued v9"),
-        (b'{"event_type":"InvoiceIssued","event_version":1,"producer":"x","customer_id":"c",'
-         b'"correlation_id":"c","data":{"invoice_number":"1"}}', "does not match its contract"),
+        (
+            b'{"event_type":"Mystery","event_version":1,"producer":"x","customer_id":"c",'
+            b'"correlation_id":"c","data":{}}',
+            "no contract for Mystery v1",
+        ),
+        (
+            b'{"event_type":"InvoiceIssued","event_version":9,"producer":"x","customer_id":"c",'
+            b'"correlation_id":"c","data":{}}',
+            "no contract for InvoiceIssued v9",
+        ),
+        (
+            b'{"event_type":"InvoiceIssued","event_version":1,"producer":"x","customer_id":"c",'
+            b'"correlation_id":"c","data":{"invoice_number":"1"}}',
+            "does not match its contract",
+        ),
     ],
 )
-async def test_malformed_unknown_and_invalid_events_are_poison(engine: AsyncEngine, value: bytes, reason: str) -> None:
+async def test_malformed_unknown_and_invalid_events_are_poison(
+    engine: AsyncEngine, value: bytes, reason: str
+) -> None:
     dispatch, calls = dispatcher(engine)
     with pytest.raises(Poison, match=reason):
         await dispatch(Record("t.ledger.events", 0, 0, b"c", value))

@@ -28,8 +28,9 @@ def variables_of(settings: type[BaseSettings]) -> list[Variable]:
     found = []
     for name, field in settings.model_fields.items():
         default = "" if field.default is None else str(field.default)
-        found.append(Variable((prefix + name).upper(), _type_name(field.annotation), default,
-                              field.description or ""))
+        found.append(
+            Variable((prefix + name).upper(), _type_name(field.annotation), default, field.description or "")
+        )
     return found
 
 
@@ -58,11 +59,25 @@ def render_markdown() -> str:
         "and logs a warning; distributed mode refuses to start.",
     ]
     for title, variables in all_variables().items():
-        lines += ["", f"## {title}", "", "| variable | type | default | meaning |", "| --- | --- | --- | --- |"]
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            "| variable | type | default | meaning |",
+            "| --- | --- | --- | --- |",
+        ]
         for v in variables:
-            lines.append(f"| `{v.name}` | {v.type.replace('|', '&#124;')} | {v.default or '—'} | "
-                         f"{v.description.replace('|', '&#124;')} |")
-    lines += ["", "## deploy/ scripts and tests", "", "| variable | default | meaning |", "| --- | --- | --- |"]
+            lines.append(
+                f"| `{v.name}` | {v.type.replace('|', '&#124;')} | {v.default or '—'} | "
+                f"{v.description.replace('|', '&#124;')} |"
+            )
+    lines += [
+        "",
+        "## deploy/ scripts and tests",
+        "",
+        "| variable | default | meaning |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| `{name}` | {default} | {meaning} |" for name, default, meaning in DEPLOY_VARIABLES]
     return "\n".join(lines) + "\n"
 

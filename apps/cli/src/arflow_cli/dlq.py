@@ -26,14 +26,17 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def _line(letter: DeadLetter) -> str:
     r = letter.record
-    return (f"{r.topic}\t{r.partition}\t{r.offset}\t{letter.event_type}\t"
-            f"from {letter.original_topic}[{letter.original_partition}]@{letter.original_offset}\t"
-            f"group {letter.consumer_group}\t{letter.error[:120]}")
+    return (
+        f"{r.topic}\t{r.partition}\t{r.offset}\t{letter.event_type}\t"
+        f"from {letter.original_topic}[{letter.original_partition}]@{letter.original_offset}\t"
+        f"group {letter.consumer_group}\t{letter.error[:120]}"
+    )
 
 
 def _select(letters: list[DeadLetter], args: argparse.Namespace) -> list[DeadLetter]:
     chosen = [
-        letter for letter in letters
+        letter
+        for letter in letters
         if (args.topic is None or letter.record.topic == args.topic)
         and (args.partition is None or letter.record.partition == args.partition)
         and (args.offset is None or letter.record.offset == args.offset)
@@ -48,8 +51,9 @@ async def run(args: argparse.Namespace, platform: PlatformSettings, bus: Bus | N
     if own:
         await bus.start()
     try:
-        letters = await list_dead_letters(bus, platform.topic_prefix,
-                                          args.topic if args.dlq_command == "list" else None)
+        letters = await list_dead_letters(
+            bus, platform.topic_prefix, args.topic if args.dlq_command == "list" else None
+        )
         if args.dlq_command == "list":
             for letter in letters:
                 print(_line(letter))
@@ -61,13 +65,22 @@ async def run(args: argparse.Namespace, platform: PlatformSettings, bus: Bus | N
                 print("name one dead letter: TOPIC PARTITION OFFSET (see `arflow dlq list`)")
                 return 2
             record = chosen[0].record
-            print(json.dumps({
-                "topic": record.topic, "partition": record.partition, "offset": record.offset,
-                "key": (record.key or b"").decode(errors="replace"),
-                "headers": {k: v.decode(errors="replace") for k, v in record.headers},
-                "value": json.loads(record.value) if record.value.startswith(b"{") else
-                record.value.decode(errors="replace"),
-            }, indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "topic": record.topic,
+                        "partition": record.partition,
+                        "offset": record.offset,
+                        "key": (record.key or b"").decode(errors="replace"),
+                        "headers": {k: v.decode(errors="replace") for k, v in record.headers},
+                        "value": json.loads(record.value)
+                        if record.value.startswith(b"{")
+                        else record.value.decode(errors="replace"),
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
             return 0
         if not args.all and args.offset is None:
             print("say which: TOPIC PARTITION OFFSET, or --all [TOPIC]")

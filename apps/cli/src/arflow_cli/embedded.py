@@ -31,8 +31,9 @@ async def run_embedded(platform: PlatformSettings) -> None:
     for service in SERVICES.values():
         settings = service.settings()
         app = service.create_app(settings=settings, platform=platform, bus=bus)
-        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                                access_log=False, lifespan="on")
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", access_log=False, lifespan="on"
+        )
         servers.append((service.name, settings, _Server(config)))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -46,7 +47,9 @@ async def run_embedded(platform: PlatformSettings) -> None:
             await asyncio.wait(tasks, timeout=0.1)
         if all(server.started for _, _, server in servers):
             _banner(servers, platform)
-            await asyncio.wait([asyncio.create_task(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [asyncio.create_task(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED
+            )
     finally:
         for _, _, server in servers:
             server.should_exit = True
@@ -59,8 +62,11 @@ async def run_embedded(platform: PlatformSettings) -> None:
 
 
 def _banner(servers: list, platform: PlatformSettings) -> None:  # type: ignore[type-arg]
-    lines = ["", "arflow is running (embedded: SQLite files and the in-process bus under "
-             f"{platform.data_dir.resolve()}/)"]
+    lines = [
+        "",
+        "arflow is running (embedded: SQLite files and the in-process bus under "
+        f"{platform.data_dir.resolve()}/)",
+    ]
     for name, settings, _ in servers:
         lines.append(f"  {name:<22} http://{settings.host}:{settings.port}   docs: /docs")
     if platform.api_keys is None:

@@ -50,9 +50,7 @@ def parse_api_keys(raw: str) -> list[ApiKey]:
     for number, entry in enumerate(filter(None, (e.strip() for e in raw.replace("\n", ";").split(";"))), 1):
         parts = entry.split()
         if len(parts) != 3:
-            raise ConfigurationError(
-                f"ARFLOW_API_KEYS entry {number} must be 'principal key scope,scope'"
-            )
+            raise ConfigurationError(f"ARFLOW_API_KEYS entry {number} must be 'principal key scope,scope'")
         name, key, scopes = parts
         digest = key.removeprefix("sha256:") if key.startswith("sha256:") else _hash(key)
         keys.append(ApiKey(Principal(name, frozenset(scopes.split(","))), digest.lower()))
@@ -114,6 +112,9 @@ async def current_principal(
     if missing:
         raise ProblemError(
             f"This API key lacks the scope {', '.join(missing)}.",
-            status=403, problem_type="forbidden", title="Forbidden", required_scopes=missing,
+            status=403,
+            problem_type="forbidden",
+            title="Forbidden",
+            required_scopes=missing,
         )
     return principal

@@ -112,13 +112,22 @@ class ConsumerLoop:
                 raise
             except Exception as error:
                 if is_transient(error):
-                    log.warning("event.transient_failure", topic=record.topic, offset=record.offset,
-                                error=type(error).__name__)
+                    log.warning(
+                        "event.transient_failure",
+                        topic=record.topic,
+                        offset=record.offset,
+                        error=type(error).__name__,
+                    )
                     await asyncio.sleep(self._delay(failures + 1))  # back off, then retry
                     continue
                 failures += 1
-                log.warning("event.failed", topic=record.topic, offset=record.offset, attempt=failures,
-                            error=mask_personal_data(f"{type(error).__name__}: {error}")[:500])
+                log.warning(
+                    "event.failed",
+                    topic=record.topic,
+                    offset=record.offset,
+                    attempt=failures,
+                    error=mask_personal_data(f"{type(error).__name__}: {error}")[:500],
+                )
                 if failures >= self._max_attempts:
                     await self._dead_letter(record, error)
                     return
@@ -128,16 +137,23 @@ class ConsumerLoop:
         topic = dead_letter_topic(record.topic)
         while True:
             try:
-                await self.bus.publish(topic, record.key or b"", record.value,
-                                       dead_letter_headers(record, self.group_id, error))
+                await self.bus.publish(
+                    topic, record.key or b"", record.value, dead_letter_headers(record, self.group_id, error)
+                )
                 break
             except asyncio.CancelledError:
                 raise
             except Exception as publish_error:
                 log.warning("event.dead_letter.retry", error=type(publish_error).__name__)
                 await asyncio.sleep(self._delay(3))  # the bus is down: keep the record, retry
-        log.error("event.dead_lettered", topic=record.topic, partition=record.partition,
-                  offset=record.offset, dead_letter_topic=topic, error=type(error).__name__)
+        log.error(
+            "event.dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            dead_letter_topic=topic,
+            error=type(error).__name__,
+        )
         if self._on_dead_letter:
             self._on_dead_letter(record, error)
 

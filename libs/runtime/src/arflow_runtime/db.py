@@ -93,7 +93,9 @@ class UnitOfWork:
     async def publish(self, data: Any, *, customer_id: str, causation_id: str | None = None) -> Any:
         """Stage an event in the outbox; it is sent only after this transaction commits."""
         self._published += 1
-        return await self._outbox.append(self.session, data, customer_id=customer_id, causation_id=causation_id)
+        return await self._outbox.append(
+            self.session, data, customer_id=customer_id, causation_id=causation_id
+        )
 
     async def commit(self) -> None:
         """Commit state and staged events together, then wake the relay."""

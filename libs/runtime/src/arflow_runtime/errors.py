@@ -87,9 +87,12 @@ def install_problem_handlers(app: FastAPI, domain_errors: "tuple[type[Exception]
     async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         extra = getattr(exc, "extra", None) or {}
         return problem_response(
-            int(getattr(exc, "status", 400)), str(getattr(exc, "title", "Bad request")),
-            str(getattr(exc, "detail", exc)), str(getattr(exc, "problem_type", "bad-request")),
-            request.url.path, **extra,
+            int(getattr(exc, "status", 400)),
+            str(getattr(exc, "title", "Bad request")),
+            str(getattr(exc, "detail", exc)),
+            str(getattr(exc, "problem_type", "bad-request")),
+            request.url.path,
+            **extra,
         )
 
     for error_type in domain_errors:
@@ -98,8 +101,13 @@ def install_problem_handlers(app: FastAPI, domain_errors: "tuple[type[Exception]
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(
-            exc.status, exc.title, exc.detail, exc.problem_type, request.url.path,
-            headers=exc.headers or None, **exc.extra,
+            exc.status,
+            exc.title,
+            exc.detail,
+            exc.problem_type,
+            request.url.path,
+            headers=exc.headers or None,
+            **exc.extra,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -128,7 +136,10 @@ def install_problem_handlers(app: FastAPI, domain_errors: "tuple[type[Exception]
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("http.unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
         return problem_response(
-            500, "Internal error", "The server failed; the error is logged.", "internal-error",
+            500,
+            "Internal error",
+            "The server failed; the error is logged.",
+            "internal-error",
             request.url.path,
         )
 

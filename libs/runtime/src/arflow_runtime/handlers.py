@@ -49,8 +49,13 @@ class EventHandlers:
 class EventDispatcher:
     """Decodes a record, applies its handler and records the event id in one transaction."""
 
-    def __init__(self, consumer: str, handlers: EventHandlers, database: Database,
-                 metrics: ServiceMetrics | None = None) -> None:
+    def __init__(
+        self,
+        consumer: str,
+        handlers: EventHandlers,
+        database: Database,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
         self.consumer = consumer
         self._handlers = handlers
         self._database = database

@@ -47,7 +47,9 @@ def install_request_context(app: FastAPI, service: str) -> None:
     """Correlation id in, out and in every log line; request counts and latency as metrics."""
 
     @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         correlation = request.headers.get(CORRELATION_HEADER) or str(uuid4())
         context.bind(correlation=correlation[:100], service=service)
         started = time.perf_counter()
@@ -74,7 +76,9 @@ def health_router() -> APIRouter:
     async def healthz(request: Request) -> dict[str, str]:
         return {"status": "ok", "service": runtime_of(request).name}
 
-    @router.get("/readyz", summary="Database and bus are reachable", responses={503: {"description": "Not ready"}})
+    @router.get(
+        "/readyz", summary="Database and bus are reachable", responses={503: {"description": "Not ready"}}
+    )
     async def readyz(request: Request) -> Any:
         runtime = runtime_of(request)
         checks = {
@@ -84,7 +88,9 @@ def health_router() -> APIRouter:
         if all(checks.values()):
             return {"status": "ready", "service": runtime.name, "checks": checks}
         failing = ", ".join(name for name, ok in checks.items() if not ok)
-        return problem_response(503, "Not ready", f"Unreachable: {failing}.", "not-ready", "/readyz", checks=checks)
+        return problem_response(
+            503, "Not ready", f"Unreachable: {failing}.", "not-ready", "/readyz", checks=checks
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics(request: Request) -> Response:

@@ -20,8 +20,12 @@ from arflow_runtime.tables import idempotency_keys
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200,
-           description="Retry-safe key: the same key and body return the first response"),
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retry-safe key: the same key and body return the first response",
+    ),
 ]
 
 
@@ -41,8 +45,9 @@ class IdempotentRequest:
     replay: JSONResponse | None = None
 
     @classmethod
-    async def begin(cls, uow: UnitOfWork, principal: Principal, key: str | None,
-                    method: str, path: str, body: Any) -> "IdempotentRequest":
+    async def begin(
+        cls, uow: UnitOfWork, principal: Principal, key: str | None, method: str, path: str, body: Any
+    ) -> "IdempotentRequest":
         """Claim the key in this transaction, or find the answer stored under it."""
         request = cls(uow, principal.name, key)
         if key is None:
@@ -53,28 +58,37 @@ class IdempotentRequest:
         # insert waits for it, then does nothing, and the stored answer below is replayed.
         claimed = await uow.session.execute(
             insert(idempotency_keys)
-            .values(principal=principal.name, key=key, request_fingerprint=digest,
-                    created_at=datetime.now(UTC))
+            .values(
+                principal=principal.name, key=key, request_fingerprint=digest, created_at=datetime.now(UTC)
+            )
             .on_conflict_do_nothing(index_elements=["principal", "key"])
         )
         if claimed.rowcount:
             return request
-        stored = (await uow.session.execute(
-            select(idempotency_keys).where(idempotency_keys.c.principal == principal.name,
-                                           idempotency_keys.c.key == key)
-        )).one()
+        stored = (
+            await uow.session.execute(
+                select(idempotency_keys).where(
+                    idempotency_keys.c.principal == principal.name, idempotency_keys.c.key == key
+                )
+            )
+        ).one()
         if stored.request_fingerprint != digest:
             raise ProblemError(
                 "This Idempotency-Key was used before with a different request; use a new key.",
-                status=422, problem_type="idempotency-key-reused", title="Idempotency-Key reused",
+                status=422,
+                problem_type="idempotency-key-reused",
+                title="Idempotency-Key reused",
             )
         if stored.status_code is None:
             raise ProblemError(
                 "A request with this Idempotency-Key is still in progress; retry shortly.",
-                status=409, problem_type="idempotency-key-in-flight", title="Request in progress",
+                status=409,
+                problem_type="idempotency-key-in-flight",
+                title="Request in progress",
             )
         request.replay = JSONResponse(
-            json.loads(stored.response_body), status_code=stored.status_code,
+            json.loads(stored.response_body),
+            status_code=stored.status_code,
             headers={"Idempotent-Replayed": "true"},
         )
         return request
@@ -86,6 +100,5 @@ class IdempotentRequest:
         await self.uow.session.execute(
             update(idempotency_keys)
             .where(idempotency_keys.c.principal == self.principal, idempotency_keys.c.key == self.key)
-            .values(status_code=status_code,
-                    response_body=json.dumps(jsonable_encoder(body)).encode())
+            .values(status_code=status_code, response_body=json.dumps(jsonable_encoder(body)).encode())
         )

@@ -10,23 +10,33 @@ class ServiceMetrics:
         self.registry = CollectorRegistry()
         labels = {"service": service}
         self.http_requests = Counter(
-            "arflow_http_requests", "HTTP requests", ["method", "route", "status"],
+            "arflow_http_requests",
+            "HTTP requests",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.http_latency = Histogram(
-            "arflow_http_request_seconds", "HTTP request latency", ["method", "route"],
+            "arflow_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.events_consumed = Counter(
-            "arflow_events_consumed", "Events handled by consumers",
-            ["topic", "event_type", "outcome"], registry=self.registry,
+            "arflow_events_consumed",
+            "Events handled by consumers",
+            ["topic", "event_type", "outcome"],
+            registry=self.registry,
         )
         self.events_published = Counter(
-            "arflow_events_published", "Events published by the outbox relay", registry=self.registry,
+            "arflow_events_published",
+            "Events published by the outbox relay",
+            registry=self.registry,
         )
         self.dead_lettered = Counter(
-            "arflow_events_dead_lettered", "Events sent to a dead-letter topic", ["topic"],
+            "arflow_events_dead_lettered",
+            "Events sent to a dead-letter topic",
+            ["topic"],
             registry=self.registry,
         )
         self.info = Gauge("arflow_service_info", "Service identity", ["service"], registry=self.registry)

@@ -44,9 +44,7 @@ class Outbox:
         if session.bind.dialect.name == "postgresql":
             # Two transactions for one customer commit in the order their events get ids,
             # so the relay, reading by id, never publishes a customer's events out of order.
-            await session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": customer_id}
-            )
+            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": customer_id})
         await session.execute(
             outbox.insert().values(
                 event_id=str(envelope.event_id),
@@ -111,7 +109,13 @@ class OutboxRelay:
                         return 0
                 rows = (
                     await connection.execute(
-                        select(outbox.c.id, outbox.c.topic, outbox.c.message_key, outbox.c.payload, outbox.c.headers)
+                        select(
+                            outbox.c.id,
+                            outbox.c.topic,
+                            outbox.c.message_key,
+                            outbox.c.payload,
+                            outbox.c.headers,
+                        )
                         .where(outbox.c.published_at.is_(None))
                         .order_by(outbox.c.id)
                         .limit(self._batch_size)
@@ -121,8 +125,12 @@ class OutboxRelay:
                     return 0
                 await self._bus.publish_many(
                     [
-                        (row.topic, row.message_key.encode(), bytes(row.payload),
-                         [(k, v.encode()) for k, v in json.loads(row.headers)])
+                        (
+                            row.topic,
+                            row.message_key.encode(),
+                            bytes(row.payload),
+                            [(k, v.encode()) for k, v in json.loads(row.headers)],
+                        )
                         for row in rows
                     ]
                 )

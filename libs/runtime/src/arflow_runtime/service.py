@@ -135,19 +135,20 @@ def create_service_app(
             await _start_with_retry(service_bus, definition.name)
         outbox = Outbox(definition.name, platform.topic_prefix)
         database = Database(engine, outbox)
-        runtime = ServiceRuntime(definition.name, definition.settings, platform, database,
-                                 service_bus, metrics, keyring)
+        runtime = ServiceRuntime(
+            definition.name, definition.settings, platform, database, service_bus, metrics, keyring
+        )
         app.state.runtime = runtime
         consumed = [platform.topic(t) for t in definition.handlers.topics()]
         produced = [platform.topic(t) for t in definition.produces]
-        await service_bus.ensure_topics(
-            [*produced, *consumed, *(dead_letter_topic(t) for t in consumed)]
-        )
+        await service_bus.ensure_topics([*produced, *consumed, *(dead_letter_topic(t) for t in consumed)])
         runtime.relay = OutboxRelay(engine, outbox, service_bus, definition.settings.outbox_batch_size)
         jobs: dict[str, Callable[[], Awaitable[None]]] = {"outbox-relay": runtime.relay.run}
         if consumed:
             loop = ConsumerLoop(
-                service_bus, runtime.consumer_group, consumed,
+                service_bus,
+                runtime.consumer_group,
+                consumed,
                 EventDispatcher(definition.name, definition.handlers, database, metrics),
                 max_attempts=definition.settings.consumer_max_attempts,
                 on_dead_letter=lambda record, _: metrics.dead_lettered.labels(record.topic).inc(),
@@ -156,8 +157,10 @@ def create_service_app(
             jobs["consumer"] = loop.run
         for job in definition.background:
             jobs[getattr(job, "__name__", "job")] = lambda job=job: job(runtime)
-        tasks = [asyncio.create_task(_supervise(definition.name, name, job), name=f"{definition.name}:{name}")
-                 for name, job in jobs.items()]
+        tasks = [
+            asyncio.create_task(_supervise(definition.name, name, job), name=f"{definition.name}:{name}")
+            for name, job in jobs.items()
+        ]
         log.info("service.started", service=definition.name, mode=platform.mode, consumes=consumed)
         try:
             yield

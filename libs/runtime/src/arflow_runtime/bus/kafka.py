@@ -152,7 +152,9 @@ async def _read_to_end(consumer: AIOKafkaConsumer, topic: str) -> list[Record]:
         for tp, messages in batches.items():
             for m in messages:
                 if m.offset < ends[tp]:
-                    records.append(Record(m.topic, m.partition, m.offset, m.key, m.value, tuple(m.headers or ())))
+                    records.append(
+                        Record(m.topic, m.partition, m.offset, m.key, m.value, tuple(m.headers or ()))
+                    )
             if await consumer.position(tp) >= ends[tp]:
                 remaining.discard(tp)
     return sorted(records, key=lambda r: (r.partition, r.offset))

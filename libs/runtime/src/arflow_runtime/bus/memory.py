@@ -73,8 +73,14 @@ class InProcessBus(Bus):
                 ).fetchone()
                 db.execute(
                     "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)",
-                    (topic, partition, last + 1, key, value,
-                     json.dumps([[k, v.decode(errors="replace")] for k, v in headers])),
+                    (
+                        topic,
+                        partition,
+                        last + 1,
+                        key,
+                        value,
+                        json.dumps([[k, v.decode(errors="replace")] for k, v in headers]),
+                    ),
                 )
             db.execute("COMMIT")
         except BaseException:
@@ -100,8 +106,12 @@ class InProcessBus(Bus):
         for member in members:
             member.assignment.clear()
         partitions = sorted(
-            {(topic, p) for member in members for topic in member.topics
-             for p in range(self.partitions_of(topic))}
+            {
+                (topic, p)
+                for member in members
+                for topic in member.topics
+                for p in range(self.partitions_of(topic))
+            }
         )
         eligible = {tp: [m for m in members if tp[0] in m.topics] for tp in partitions}
         for index, tp in enumerate(partitions):
@@ -123,8 +133,9 @@ class InProcessBus(Bus):
             (topic, partition, start, limit),
         ).fetchall()
         return [
-            Record(topic, partition, offset, key, value,
-                   tuple((k, v.encode()) for k, v in json.loads(headers)))
+            Record(
+                topic, partition, offset, key, value, tuple((k, v.encode()) for k, v in json.loads(headers))
+            )
             for offset, key, value, headers in rows
         ]
 
@@ -148,7 +159,6 @@ class InProcessBus(Bus):
                 ).fetchone()
                 total += end - self.committed(group_id, topic, partition)
         return total
-
 
     async def read_topic(self, topic: str) -> list[Record]:
         return [
