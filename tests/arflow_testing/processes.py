@@ -53,7 +53,7 @@ class ServiceProcess:
     async def start(self) -> None:
         """Start the process and wait until /readyz answers 200."""
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - returns at once; readiness is awaited below
             [sys.executable, "-m", "arflow_cli.main", "serve", self.name],
             env=self.env,
             stdout=log,
