@@ -20,6 +20,7 @@ from arflow_runtime.http import health_router, install_request_context
 from arflow_runtime.log import configure_logging, get_logger
 from arflow_runtime.metrics import ServiceMetrics
 from arflow_runtime.migrations import apply_migrations
+from arflow_runtime.openapi import problem_openapi
 from arflow_runtime.outbox import Outbox, OutboxRelay
 from arflow_runtime.settings import PlatformSettings, ServiceSettings
 
@@ -179,6 +180,7 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     app.state.keyring = keyring
     install_problem_handlers(app, definition.domain_errors)
     install_request_context(app, definition.name)
