@@ -205,3 +205,34 @@ async def test_a_transient_failure_is_retried_until_it_succeeds_and_never_dead_l
     await run_loop_until(loop, done)
     assert attempts == 9
     assert await bus.lag(group, [topic + ".dlq"]) == 0  # nothing was ever dead-lettered
+
+
+async def test_a_group_member_leaving_mid_stream_rebalances_and_nothing_is_lost(
+    bus: Bus, unique: str
+) -> None:
+    topic, group = f"{unique}.rebalance", f"{unique}-g"
+    await bus.ensure_topics([topic, topic + ".dlq"])
+    seen: dict[str, list[bytes]] = {"first": [], "second": []}
+
+    def handler(member: str) -> Callable[[Record], Awaitable[None]]:
+        async def handle(record: Record) -> None:
+            seen[member].append(record.value)
+
+        return handle
+
+    first = asyncio.create_task(ConsumerLoop(bus, group, [topic], handler("first")).run())
+    second = asyncio.create_task(ConsumerLoop(bus, group, [topic], handler("second")).run())
+    try:
+        await bus.publish_many([(topic, f"c{n % 9}".encode(), f"m{n}".encode(), []) for n in range(60)])
+        await eventually(lambda: bus.lag(group, [topic]), 0)
+        first.cancel()  # a member leaves: its partitions move to the other one
+        await asyncio.gather(first, return_exceptions=True)
+        await bus.publish_many([(topic, f"c{n % 9}".encode(), f"m{n}".encode(), []) for n in range(60, 120)])
+        await eventually(lambda: bus.lag(group, [topic]), 0)
+    finally:
+        for task in (first, second):
+            task.cancel()
+        await asyncio.gather(first, second, return_exceptions=True)
+    everything = seen["first"] + seen["second"]
+    assert {f"m{n}".encode() for n in range(120)} <= set(everything)  # at least once, none lost
+    assert all(value in seen["second"] for value in (f"m{n}".encode() for n in range(60, 120)))
