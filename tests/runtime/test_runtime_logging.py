@@ -14,6 +14,8 @@ from arflow_runtime.log import mask_personal_data, mask_processor
         ("call (555) 123-4567", "call <phone>"),
         ("fax 030 1234567", "fax <phone>"),
         ("sms to +4915112345678", "sms to <phone>"),
+        ("tel:+49 30 1234567.", "tel:<phone>."),
+        ("call 030 1234567.", "call <phone>."),
     ],
 )
 def test_emails_and_phone_numbers_are_masked(text: str, masked: str) -> None:
@@ -21,7 +23,17 @@ def test_emails_and_phone_numbers_are_masked(text: str, masked: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["invoice 0000611365", "due 2024-01-31", "amount 1234.56", "total 1,234,567.89", "12 34"]
+    "text",
+    [
+        "invoice 0000611365",
+        "due 2024-01-31",
+        "amount 1234.56",
+        "total 1,234,567.89",
+        "12 34",
+        "at 2026-11-22T08:13:15.192708+00:00",
+        "at 2026-11-22T08:13:15.192708Z",
+        "took 08:13:15.1927",
+    ],
 )
 def test_ids_dates_and_amounts_are_left_alone(text: str) -> None:
     assert mask_personal_data(text) == text

@@ -12,7 +12,11 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # A phone number: an international one (+ and 7+ digits, separators allowed), or one written with
 # separators ("(555) 123-4567", "030 1234567", "138-0013-8000"). Bare digit runs are ids (invoice
 # numbers such as 0000611365), and ISO dates are dates, so neither is masked.
-PHONE = re.compile(r"(?<![\w+])(?:\+\d[\d ().\-]{5,}\d|\(?\d{2,5}\)?(?:[ .\-]\(?\d{2,8}\)?){1,4})(?![\w-])")
+PHONE = re.compile(
+    r"(?<![\w+])\+\d[\d ().\-]{5,}\d(?!\w)"
+    # Not next to ':' or '.digit', so times such as 08:13:15.192708+00:00 stay readable.
+    r"|(?<![\w+:.])\(?\d{2,5}\)?(?:[ .\-]\(?\d{2,8}\)?){1,4}(?![\w:-]|\.\d)"
+)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PERSONAL_KEYS = ("email", "phone", "mobile", "fax", "address", "contact")
 
