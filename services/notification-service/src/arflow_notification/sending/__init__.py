@@ -1,0 +1,1 @@
+"""Sending: the channels (SMTP, HTTP provider, PDF letters) and the job that drives them."""
