@@ -4,6 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_dunning.domain import (
     STANDARD_FEE,
     DayCount,
@@ -18,8 +21,6 @@ from arflow_dunning.domain import (
     late_interest,
     round_money,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from arflow_dunning.domain import DEFAULT_POLICIES, InvoiceDunningState, evaluate_invoice
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ibm_accounts_receivable.csv"

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+
 from arflow_dunning.domain import (
     DEFAULT_POLICIES,
     TEMPLATE_KEYS,

@@ -4,6 +4,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_dunning.domain import (
     DEFAULT_POLICIES,
     Channel,
@@ -15,8 +18,6 @@ from arflow_dunning.domain import (
     StageDecision,
     evaluate_invoice,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 DUE = date(2024, 3, 1)
 NOTICE = Notification((Channel.EMAIL,), "dunning.reminder_1")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from arflow_dunning.domain import (
     DEFAULT_POLICIES,
     DecisionReason,

@@ -4,6 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_dunning.domain import (
     InvalidRiskInput,
     Priority,
@@ -14,8 +17,6 @@ from arflow_dunning.domain import (
     probability_of_default,
     rank_worklist,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 TODAY = date(2024, 6, 1)
 

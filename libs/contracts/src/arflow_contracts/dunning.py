@@ -35,6 +35,9 @@ class DunningStageReachedV1(DunningEvent):
     invoice_numbers: InvoiceNumbers = Field(min_length=1)
     as_of: date = Field(description="Business date of the evaluation.")
     case_id: Identifier | None = None
+    stage_key: Identifier | None = Field(
+        default=None, description="The stage's key in its policy, e.g. final_notice (stable across renames)."
+    )
     actions: tuple[str, ...] = Field(
         default=(),
         description="Actions the stage triggers: notification, task, credit_hold, fee, interest, "
@@ -156,4 +159,7 @@ class NotificationRequestedV1(DunningEvent):
     policy_id: Identifier | None = None
     formal_demand: bool = Field(
         default=False, description="A demand whose delivery restarts the limitation period."
+    )
+    stage_key: Identifier | None = Field(
+        default=None, description="The stage's key in its policy, e.g. reminder_1."
     )

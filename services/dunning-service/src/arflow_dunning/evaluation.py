@@ -1,0 +1,276 @@
+"""Stage evaluation over the store: the pure rule applied to a batch of customers' open invoices.
+
+A batch loads every open invoice of its customers at once (a customer's message lists all its
+invoices at a stage, so a customer is never split across batches), opens cases for invoices that
+went overdue, evaluates each invoice with the domain's `evaluate_invoice`, records newly reached
+stages under their natural key and applies their actions, then writes the changed rows back.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow_dunning.action_scope import ActionScope
+from arflow_dunning.cases import (
+    attach_earlier_entries,
+    close_if_settled,
+    open_case,
+    open_cases_of,
+    timeline_entry,
+)
+from arflow_dunning.domain import (
+    DecisionReason,
+    DunningPolicy,
+    InvoiceDunningState,
+    PromiseStatus,
+    PromiseToPay,
+    carry_over_stage,
+    evaluate_invoice,
+)
+from arflow_dunning.policies import PolicyBook
+from arflow_dunning.promises import settle_promises_after_evaluation
+from arflow_dunning.stage_actions import HANDED_OVER, Evaluated, apply_stage_actions
+from arflow_dunning.store import (
+    OPEN,
+    CollectionCase,
+    DunningCustomer,
+    PromiseToPayRecord,
+    StageReached,
+    WatchedInvoice,
+)
+from arflow_runtime.db import UnitOfWork
+
+NEVER = date(9999, 12, 31)
+"""`next_stage_due_on` of an invoice that has reached its policy's last stage."""
+_INSERT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one batch did."""
+
+    invoices_evaluated: int = 0
+    stages_reached: int = 0
+
+
+def needs_evaluation(as_of: date) -> Any:
+    """Open invoices an evaluation on `as_of` can change; everything else would stay as it is."""
+    invoice = WatchedInvoice
+    return and_(
+        invoice.status == OPEN,
+        invoice.outstanding > 0,
+        or_(
+            invoice.next_stage_due_on.is_(None),
+            and_(invoice.next_stage_due_on <= as_of, invoice.open_disputes == 0, invoice.excluded.is_(False)),
+            invoice.promise_id.is_not(None),
+            and_(invoice.case_id.is_(None), invoice.due_date < as_of),
+        ),
+    )
+
+
+async def customers_to_evaluate(session: AsyncSession, as_of: date, after: str | None) -> list[str]:
+    """Customers (by id, after `after`) with at least one invoice the evaluation may move."""
+    query = select(WatchedInvoice.customer_id).where(needs_evaluation(as_of))
+    if after is not None:
+        query = query.where(WatchedInvoice.customer_id > after)
+    return list((await session.execute(query.distinct().order_by(WatchedInvoice.customer_id))).scalars())
+
+
+def stage_position(invoice: WatchedInvoice, policy: DunningPolicy, book: PolicyBook) -> int | None:
+    """Where the invoice stands in `policy`, carried over when it was dunned under another policy."""
+    if invoice.stage is None:
+        return None
+    keys = [stage.key for stage in policy.stages]
+    if invoice.policy_id == policy.id and invoice.stage in keys:
+        return keys.index(invoice.stage)
+    old = book.get(invoice.policy_id)
+    if old is not None and old.id != policy.id and invoice.stage in {s.key for s in old.stages}:
+        return carry_over_stage(old, old.index_of(invoice.stage), policy)
+    # The stage left the policy (an edit): the last stage not later than the one reached.
+    days = invoice.stage_days if invoice.stage_days is not None else 0
+    carried = [index for index, stage in enumerate(policy.stages) if stage.days <= days]
+    return carried[-1] if carried else None
+
+
+def next_stage_due(
+    policy: DunningPolicy, position: int | None, due_date: date, reached_on: date | None
+) -> date:
+    """The first business date on which the invoice could move on (NEVER after the last stage)."""
+    following = 0 if position is None else position + 1
+    if following >= len(policy.stages):
+        return NEVER
+    due = policy.stages[following].due_on(due_date)
+    return max(due, reached_on + timedelta(days=1)) if reached_on else due
+
+
+def _state(
+    invoice: WatchedInvoice, position: int | None, promise: PromiseToPayRecord | None
+) -> InvoiceDunningState:
+    held = promise if promise is not None and promise.currency == invoice.currency else None
+    return InvoiceDunningState(
+        invoice_id=invoice.invoice_number,
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        due_date=invoice.due_date,
+        outstanding=invoice.outstanding,
+        stage_index=position,
+        stage_reached_on=invoice.stage_reached_on,
+        disputed=invoice.open_disputes > 0,
+        excluded=invoice.excluded,
+        promise=PromiseToPay(held.amount, held.currency, held.promised_date, PromiseStatus(held.status))
+        if held
+        else None,
+        paid_toward_promise=held.paid_toward if held else Decimal(0),
+    )
+
+
+def _set(row: Any, **values: Any) -> None:
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _remember(item: Evaluated) -> None:
+    state, invoice, policy = item.decision.state, item.invoice, item.policy
+    stage = None if state.stage_index is None else policy.stages[state.stage_index]
+    _set(
+        invoice,
+        policy_id=policy.id,
+        stage=stage.key if stage else None,
+        stage_days=stage.days if stage else None,
+        stage_reached_on=state.stage_reached_on,
+        next_stage_due_on=next_stage_due(policy, state.stage_index, invoice.due_date, state.stage_reached_on),
+    )
+
+
+async def _open_cases(
+    session: AsyncSession, invoices: Sequence[WatchedInvoice], cases: dict[str, CollectionCase], as_of: date
+) -> None:
+    overdue: dict[str, list[WatchedInvoice]] = defaultdict(list)
+    for invoice in invoices:
+        if invoice.case_id is None and invoice.due_date < as_of and invoice.outstanding > 0:
+            overdue[invoice.customer_id].append(invoice)
+    joined: dict[str, set[str]] = {}
+    for customer_id, items in overdue.items():
+        numbers = [invoice.invoice_number for invoice in items]
+        case = cases.get(customer_id)
+        if case is None:
+            case = cases[customer_id] = open_case(session, customer_id, as_of, numbers)
+        else:
+            session.add(
+                timeline_entry(
+                    customer_id=customer_id,
+                    case_id=case.case_id,
+                    on=as_of,
+                    kind="invoices_overdue",
+                    invoice_numbers=numbers,
+                )
+            )
+        for invoice in items:
+            invoice.case_id = case.case_id
+        joined[case.case_id] = set(numbers)
+    if joined:
+        await session.flush()
+        await attach_earlier_entries(session, joined)
+
+
+def _reached_row(item: Evaluated, as_of: date) -> dict[str, Any]:
+    stage = item.policy.stages[item.decision.stage_index or 0]
+    channels = dict.fromkeys(str(c) for n in stage.notifications for c in n.channels)
+    return {
+        "invoice_number": item.invoice.invoice_number,
+        "stage": stage.key,
+        "customer_id": item.invoice.customer_id,
+        "policy_id": item.policy.id,
+        "stage_position": item.decision.stage_index,
+        "reached_on": as_of,
+        "amount": item.invoice.outstanding,
+        "currency": item.invoice.currency,
+        "channels": list(channels),
+        "cost_keys": [k for a in stage.actions for k in a.cost_keys],
+        "case_id": item.invoice.case_id,
+    }
+
+
+async def _record_reached(session: AsyncSession, evaluated: list[Evaluated], as_of: date) -> None:
+    """Record newly reached stages; one already on record moves the invoice but acts no more.
+
+    The primary key (invoice, stage) is the guarantee: were another process to record the same
+    stage concurrently, this insert fails, the transaction rolls back and the event is retried.
+    """
+    advanced = [item for item in evaluated if item.decision.advanced]
+    table = StageReached.__table__  # type: ignore[attr-defined]
+    numbers = [item.invoice.invoice_number for item in advanced]
+    recorded: set[tuple[str, str]] = set()
+    for start in range(0, len(numbers), _INSERT_BATCH):
+        rows = await session.execute(
+            select(table.c.invoice_number, table.c.stage).where(
+                table.c.invoice_number.in_(numbers[start : start + _INSERT_BATCH])
+            )
+        )
+        recorded.update((row.invoice_number, row.stage) for row in rows)
+    new_rows = []
+    for item in advanced:
+        row = _reached_row(item, as_of)
+        if (row["invoice_number"], row["stage"]) in recorded:
+            item.decision = replace(item.decision, reason=DecisionReason.ALREADY_MOVED, actions=())
+        else:
+            item.newly_reached = True
+            new_rows.append(row)
+    if new_rows:
+        await session.execute(table.insert(), new_rows)
+
+
+async def _by_key(session: AsyncSession, key: Any, values: Sequence[str]) -> dict[str, Any]:
+    if not values:
+        return {}
+    rows = await session.execute(select(key.class_).where(key.in_(set(values))))
+    return {getattr(row, key.key): row for row in rows.scalars()}
+
+
+async def evaluate_customers(
+    uow: UnitOfWork, as_of: date, customer_ids: Sequence[str], book: PolicyBook, default_class: str
+) -> Tally:
+    """Evaluate every open invoice of these customers as of a business date (one transaction)."""
+    session = uow.session
+    invoices = list(
+        (
+            await session.execute(
+                select(WatchedInvoice)
+                .where(WatchedInvoice.customer_id.in_(customer_ids), WatchedInvoice.status == OPEN)
+                .order_by(WatchedInvoice.customer_id, WatchedInvoice.due_date, WatchedInvoice.invoice_number)
+            )
+        ).scalars()
+    )
+    if not invoices:
+        return Tally()
+    customers = await _by_key(session, DunningCustomer.customer_id, customer_ids)
+    promise_ids = [invoice.promise_id for invoice in invoices if invoice.promise_id]
+    promises = await _by_key(session, PromiseToPayRecord.promise_id, promise_ids)
+    cases = await open_cases_of(session, customer_ids)
+    await _open_cases(session, invoices, cases, as_of)
+    evaluated = []
+    for invoice in invoices:
+        customer = customers.get(invoice.customer_id)
+        policy = book.for_customer(
+            customer.risk_class if customer else None, customer.segment if customer else None
+        )
+        state = _state(invoice, stage_position(invoice, policy, book), promises.get(invoice.promise_id or ""))
+        evaluated.append(Evaluated(invoice, policy, evaluate_invoice(state, policy, as_of)))
+    await _record_reached(session, evaluated, as_of)
+    for item in evaluated:
+        _remember(item)
+    scope = ActionScope(uow, as_of, customers, cases, default_class)
+    reached = await apply_stage_actions(scope, evaluated)
+    await settle_promises_after_evaluation(scope, evaluated, promises)
+    for invoice in invoices:
+        if invoice.status == HANDED_OVER:
+            await close_if_settled(session, invoice.case_id, as_of, HANDED_OVER)
+    await session.flush()
+    return Tally(len(invoices), reached)
