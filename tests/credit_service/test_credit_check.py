@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from arflow_credit.domain import (
     CheckReason,
     CreditDecision,

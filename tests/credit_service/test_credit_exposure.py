@@ -4,6 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_credit.domain import (
     CreditPolicy,
     CreditValidationError,
@@ -14,8 +17,6 @@ from arflow_credit.domain import (
     available_credit,
     credit_exposure,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 AS_OF = date(2024, 3, 31)
 amounts = st.integers(min_value=0, max_value=10_000_000).map(lambda cents: Decimal(cents) / 100)

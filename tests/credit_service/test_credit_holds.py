@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from arflow_credit.domain import (
     AUTOMATIC_HOLD_REASON,
     AUTOMATIC_RELEASE_REASON,

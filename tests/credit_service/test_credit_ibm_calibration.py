@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from arflow_credit.domain import PaymentHistory, SettledInvoice, score_customer
 
 IBM_CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibm_accounts_receivable.csv"

@@ -3,6 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_credit.domain import (
     CreditConflict,
     CreditForbidden,
@@ -12,8 +15,6 @@ from arflow_credit.domain import (
     SelfApprovalRefused,
     limit_crossed,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 LIMIT = Decimal("1000.00")
 exposures = st.integers(min_value=0, max_value=200_000).map(lambda cents: Decimal(cents) / 100)

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from arflow_credit.domain import (
     DEFAULT_RISK_CLASSES,
     CreditNotFound,

@@ -4,6 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_credit.domain import (
     CreditValidationError,
     OpenInvoice,
@@ -15,8 +18,6 @@ from arflow_credit.domain import (
     measure_behaviour,
     score_customer,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 AS_OF = date(2024, 6, 30)
 money = st.integers(min_value=1, max_value=10_000_000).map(lambda cents: Decimal(cents) / 100)

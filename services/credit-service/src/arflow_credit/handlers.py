@@ -1,20 +1,203 @@
-"""credit-service's reactions to ledger events."""
+"""credit-service's reactions to ledger and dunning events: one function per event."""
+
+from datetime import date
+from decimal import Decimal
 
 from arflow_contracts import EventEnvelope
-from arflow_contracts.ledger import InvoiceIssuedV1
-from arflow_credit.store import LedgerItem
+from arflow_contracts.dunning import CreditHoldRequestedV1
+from arflow_contracts.ledger import (
+    BusinessDayClosedV1,
+    ChargePostedV1,
+    CreditNoteIssuedV1,
+    DisputeResolvedV1,
+    InvoiceDisputedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoicePaidV1,
+    InvoiceWrittenOffV1,
+    PaymentAllocatedV1,
+    UnappliedCreditChangedV1,
+)
+from arflow_credit.assessment import reassess_customer
+from arflow_credit.domain import HoldSource
+from arflow_credit.holds import find_hold, place_hold
+from arflow_credit.reservations import consume_reservation, expire_reservations
+from arflow_credit.rules import CreditRules
+from arflow_credit.store.clock import business_today, record_business_day
+from arflow_credit.store.customers import all_customer_ids, open_credit_account
+from arflow_credit.store.ledger import Dispute, UnappliedCredit, ledger_item
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.handlers import EventHandlers
+from arflow_runtime.log import get_logger
 
-handlers = EventHandlers()
+log = get_logger(__name__)
+DUNNING = "dunning-service"
 
 
-@handlers.on(InvoiceIssuedV1)
-async def invoice_issued(event: InvoiceIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
-    """A new invoice adds its amount to the customer's exposure."""
-    uow.session.add(
-        LedgerItem(
-            invoice_number=event.invoice_number, customer_id=event.customer_id, currency=event.currency,
-            amount=event.amount, outstanding=event.amount, due_date=event.due_date,
+def credit_handlers(rules: CreditRules) -> EventHandlers:
+    """The explicit registry of contract -> handler, bound to the service's rules."""
+    handlers = EventHandlers()
+
+    async def reassess(uow: UnitOfWork, customer_id: str, cause: str, at_least: date | None = None) -> None:
+        today = await business_today(uow.session)
+        as_of = max(today, at_least) if at_least else today
+        await reassess_customer(uow, rules, customer_id, as_of, cause)
+
+    async def move(
+        uow: UnitOfWork,
+        invoice_number: str,
+        customer_id: str,
+        currency: str,
+        *,
+        settled: Decimal = Decimal(0),
+        charges: Decimal = Decimal(0),
+    ) -> None:
+        item = await ledger_item(uow.session, invoice_number, customer_id, currency)
+        item.settled += settled
+        item.charges += charges
+        item.recompute()
+
+    @handlers.on(InvoiceIssuedV1)
+    async def invoice_issued(event: InvoiceIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A new invoice adds to exposure and consumes its order's reservation."""
+        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
+        item.issued, item.currency, item.amount = True, event.currency, event.amount
+        item.issue_date, item.due_date, item.order_id = event.issue_date, event.due_date, event.order_id
+        if item.settled_on is not None and not item.written_off:
+            item.settle_in_full()  # its InvoicePaid came first
+        item.recompute()
+        account, _opened = await open_credit_account(uow.session, event.customer_id)
+        if account.first_invoice_date is None or event.issue_date < account.first_invoice_date:
+            account.first_invoice_date = event.issue_date
+        if event.order_id:
+            await consume_reservation(
+                uow.session, event.order_id, event.customer_id, event.invoice_number, event.issue_date
+            )
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(PaymentAllocatedV1)
+    async def payment_allocated(event: PaymentAllocatedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """Part of a payment settled part of an invoice."""
+        await move(uow, event.invoice_number, event.customer_id, event.currency, settled=event.amount)
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(CreditNoteIssuedV1)
+    async def credit_note_issued(event: CreditNoteIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A credit note on an invoice reduces it; one without an invoice arrives as unapplied credit."""
+        if event.invoice_number is None:
+            return  # the ledger reports it as UnappliedCreditChanged; counting it here would double it
+        await move(uow, event.invoice_number, event.customer_id, event.currency, settled=event.amount)
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(InvoiceWrittenOffV1)
+    async def invoice_written_off(event: InvoiceWrittenOffV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A write-off ends the invoice's exposure; scoring sees it as settled that day, late."""
+        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
+        item.settled += event.amount
+        item.settled_on, item.written_off = event.written_off_on, True
+        item.recompute()
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(ChargePostedV1)
+    async def charge_posted(event: ChargePostedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A fee or late interest is owed on the invoice too."""
+        await move(uow, event.invoice_number, event.customer_id, event.currency, charges=event.amount)
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(InvoicePaidV1)
+    async def invoice_paid(event: InvoicePaidV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """The invoice owes nothing any more; its paid date is what scoring measures lateness by."""
+        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
+        item.settled_on = event.paid_date
+        if not item.issued:  # the invoice itself has not reached credit yet: keep its dates
+            item.issue_date, item.due_date = event.issue_date, event.due_date
+        item.settle_in_full()
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(InvoiceOverdueV1)
+    async def invoice_overdue(event: InvoiceOverdueV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """An invoice went overdue at a close: the hold rule looks at it as of that date."""
+        await reassess(uow, event.customer_id, event.event_type, at_least=event.as_of)
+
+    @handlers.on(InvoiceDisputedV1)
+    async def invoice_disputed(event: InvoiceDisputedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A dispute counts against the customer until it is found valid."""
+        dispute = await uow.session.get(Dispute, event.dispute_id)
+        if dispute is None:
+            uow.session.add(
+                Dispute(
+                    dispute_id=event.dispute_id,
+                    customer_id=event.customer_id,
+                    invoice_number=event.invoice_number,
+                    opened_on=event.opened_on,
+                )
+            )
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(DisputeResolvedV1)
+    async def dispute_resolved(event: DisputeResolvedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A valid dispute (the customer was right) no longer counts against the customer."""
+        dispute = await uow.session.get(Dispute, event.dispute_id)
+        if dispute is None:
+            dispute = Dispute(
+                dispute_id=event.dispute_id,
+                customer_id=event.customer_id,
+                invoice_number=event.invoice_number,
+            )
+            uow.session.add(dispute)
+        dispute.outcome, dispute.resolved_on = event.outcome, event.resolved_on
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(UnappliedCreditChangedV1)
+    async def unapplied_credit_changed(
+        event: UnappliedCreditChangedV1, _: EventEnvelope, uow: UnitOfWork
+    ) -> None:
+        """The ledger's unapplied credit balance reduces exposure."""
+        row = await uow.session.get(UnappliedCredit, (event.customer_id, event.currency))
+        if row is None:
+            uow.session.add(
+                UnappliedCredit(
+                    customer_id=event.customer_id,
+                    currency=event.currency,
+                    balance=event.balance,
+                    changed_on=event.changed_on,
+                )
+            )
+        else:
+            row.balance, row.changed_on = event.balance, event.changed_on
+        await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on(BusinessDayClosedV1)
+    async def business_day_closed(event: BusinessDayClosedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """The clock moved: expire reservations, then rescore and re-apply the rules for everyone."""
+        await record_business_day(uow.session, event.business_date)
+        await expire_reservations(uow.session, event.business_date)
+        customers = await all_customer_ids(uow.session)
+        for customer_id in customers:
+            await reassess_customer(uow, rules, customer_id, event.business_date, event.event_type)
+        log.info(
+            "credit.business_day.closed",
+            business_date=event.business_date.isoformat(),
+            customers=len(customers),
+            replay=event.replay,
         )
-    )
+
+    @handlers.on(CreditHoldRequestedV1)
+    async def credit_hold_requested(event: CreditHoldRequestedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """Dunning asks to stop supply: one hold per request, answered by CreditHoldPlaced."""
+        await open_credit_account(uow.session, event.customer_id)
+        if await find_hold(uow.session, event.customer_id, HoldSource.DUNNING, event.request_id):
+            return
+        await place_hold(
+            uow,
+            customer_id=event.customer_id,
+            source=HoldSource.DUNNING,
+            reason=event.reason,
+            since=event.as_of,
+            actor=DUNNING,
+            reference=event.request_id,
+            request_id=event.request_id,
+            invoice_numbers=tuple(event.invoice_numbers),
+        )
+
+    return handlers

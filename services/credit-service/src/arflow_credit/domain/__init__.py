@@ -13,6 +13,7 @@ from arflow_credit.domain.errors import (
     CreditNotFound,
     CreditValidationError,
     SelfApprovalRefused,
+    StaleRevision,
 )
 from arflow_credit.domain.exposure import Exposure, available_credit, credit_exposure
 from arflow_credit.domain.holds import (
@@ -104,6 +105,7 @@ __all__ = [
     "Scorecard",
     "SelfApprovalRefused",
     "SettledInvoice",
+    "StaleRevision",
     "apply_automatic_hold_rule",
     "automatic_hold_due",
     "available_credit",

@@ -57,3 +57,11 @@ class SelfApprovalRefused(CreditForbidden):
 
     problem_type = "credit-self-approval"
     title = "Self-approval refused"
+
+
+class StaleRevision(CreditError):
+    """An update named a revision (If-Match) that is no longer the current one."""
+
+    status = 412
+    problem_type = "credit-stale-revision"
+    title = "Changed meanwhile"

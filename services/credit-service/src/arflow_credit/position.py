@@ -1,0 +1,154 @@
+"""A customer's credit position on a date, assembled from the store for the pure domain rules."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow_credit.domain import (
+    CreditHold,
+    CreditPolicy,
+    CreditSale,
+    DerivedLimit,
+    Exposure,
+    HoldSource,
+    OpenInvoice,
+    OverdueState,
+    PaymentHistory,
+    SettledInvoice,
+    available_credit,
+    credit_exposure,
+    default_credit_policies,
+    overdue_state,
+    policy_for,
+    resolve_limit,
+)
+from arflow_credit.domain.policy import months_before
+from arflow_credit.policies import credit_policies
+from arflow_credit.rules import CreditRules
+from arflow_credit.store.customers import CreditAccount
+from arflow_credit.store.holds import HoldRecord, active_holds
+from arflow_credit.store.ledger import (
+    InvoiceFacts,
+    credit_sales,
+    scored_items,
+)
+from arflow_credit.store.summary import customer_summary
+
+UNRATED_CLASS = "C"
+"""Class used for a customer credit has not rated yet (never happens once an account exists)."""
+
+
+@dataclass(frozen=True)
+class CreditPosition:
+    """Everything a decision about one customer needs, on one date, in the credit currency."""
+
+    customer_id: str
+    as_of: date
+    risk_class: str
+    policy: CreditPolicy
+    limit: Decimal
+    limit_source: str
+    exposure: Exposure
+    overdue: OverdueState
+    holds: tuple[CreditHold, ...]
+    hold_records: tuple[HoldRecord, ...]
+    items: tuple[InvoiceFacts, ...]
+    order_invoiced: bool = False
+
+    @property
+    def available(self) -> Decimal:
+        """Limit minus counted exposure."""
+        return available_credit(self.limit, self.exposure)
+
+    def history(self, first_invoice_date: date | None) -> PaymentHistory:
+        """The payment history scoring reads."""
+        return payment_history(self.items, first_invoice_date)
+
+
+def payment_history(items: tuple[InvoiceFacts, ...], first_invoice_date: date | None) -> PaymentHistory:
+    """Settled and open invoices as the domain's scoring wants them."""
+    settled, open_ = [], []
+    for item in items:
+        flagged = item.disputed
+        if item.due_date is None:
+            continue
+        if item.outstanding > 0:
+            open_.append(OpenInvoice(item.outstanding, item.due_date, flagged))
+        elif item.settled_on is not None and item.amount > 0:
+            settled.append(SettledInvoice(item.amount, item.due_date, item.settled_on, flagged))
+    return PaymentHistory(tuple(settled), tuple(open_), first_invoice_date)
+
+
+def hold_of(record: HoldRecord) -> CreditHold:
+    """The domain hold a stored hold describes."""
+    return CreditHold(
+        HoldSource(record.source), record.reason, record.since, record.reference, record.placed_by
+    )
+
+
+async def credit_position(
+    session: AsyncSession,
+    rules: CreditRules,
+    account: CreditAccount,
+    as_of: date,
+    risk_class: str | None = None,
+    order_id: str | None = None,
+) -> CreditPosition:
+    """Load a customer's position on `as_of`.
+
+    `risk_class` overrides the account's (what-if views); with `order_id` the position also says
+    whether that order was invoiced already.
+    """
+    customer_id = account.customer_id
+    currency = rules.currency
+    window_start = as_of - timedelta(days=rules.scorecard.window_days)
+    items = tuple(await scored_items(session, customer_id, currency, window_start, as_of))
+    summary = await customer_summary(session, customer_id, currency, as_of, order_id)
+    cls = risk_class or account.risk_class or UNRATED_CLASS
+    policies = (
+        await credit_policies(session, rules)
+        if summary.policies_stored
+        else default_credit_policies(rules.currency)
+    )
+    policy = policy_for(policies, cls)
+    open_invoices = [
+        OpenInvoice(i.outstanding, i.due_date, False)
+        for i in items
+        if i.outstanding > 0 and i.due_date is not None
+    ]
+    exposure = credit_exposure(
+        policy,
+        open_invoices,
+        as_of,
+        reserved=summary.reserved,
+        unapplied_credit=max(summary.unapplied_credit, Decimal(0)),
+    )
+    records = tuple(await active_holds(session, customer_id)) if summary.on_hold else ()
+    if account.customer_limit is not None:
+        limit, source = account.customer_limit, "customer"
+    else:
+        sales: list[CreditSale] = []
+        if isinstance(policy.limit, DerivedLimit):
+            since = months_before(as_of, policy.limit.trailing_months)
+            sales = [
+                CreditSale(day, amount)
+                for day, amount in await credit_sales(session, customer_id, currency, since, as_of)
+                if amount > 0
+            ]
+        limit, source = resolve_limit(policy, as_of, sales), "policy"
+    return CreditPosition(
+        customer_id=customer_id,
+        as_of=as_of,
+        risk_class=cls,
+        policy=policy,
+        limit=limit,
+        limit_source=source,
+        exposure=exposure,
+        overdue=overdue_state(open_invoices, as_of),
+        holds=tuple(hold_of(r) for r in records),
+        hold_records=records,
+        items=items,
+        order_invoiced=summary.order_invoiced,
+    )

@@ -1,0 +1,158 @@
+"""credit-service's own projection of the ledger: invoices, disputes and unapplied credit."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, col
+
+from arflow_credit.store.base import CreditTable, money_column
+
+
+class LedgerItem(CreditTable, table=True):
+    """An invoice as credit sees it; `outstanding` = amount + charges - settled.
+
+    Movements are added up rather than overwritten, so a movement that reaches credit before
+    its invoice (a stub with issued=False) is not lost and the sum never depends on order.
+    """
+
+    __tablename__ = "ledger_items"
+
+    invoice_number: str = Field(primary_key=True, max_length=128)
+    customer_id: str = Field(max_length=128, index=True)
+    currency: str = Field(max_length=3)
+    issued: bool = False
+    amount: Decimal = money_column()
+    charges: Decimal = money_column()
+    settled: Decimal = money_column()
+    outstanding: Decimal = money_column()
+    issue_date: date | None = None
+    due_date: date | None = None
+    order_id: str | None = Field(default=None, max_length=128, index=True)
+    settled_on: date | None = Field(default=None, description="paid or written off on")
+    written_off: bool = False
+
+    def recompute(self) -> None:
+        """Outstanding from the movements seen so far."""
+        self.outstanding = self.amount + self.charges - self.settled
+
+    def settle_in_full(self) -> None:
+        """The ledger says it is paid: nothing is outstanding (until a later charge)."""
+        self.settled = max(self.settled, self.amount + self.charges)
+        self.recompute()
+
+
+class Dispute(CreditTable, table=True):
+    """A dispute on an invoice; valid ones (the customer was right) do not count against it."""
+
+    __tablename__ = "disputes"
+
+    dispute_id: str = Field(primary_key=True, max_length=128)
+    customer_id: str = Field(max_length=128, index=True)
+    invoice_number: str = Field(max_length=128)
+    opened_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=16)
+    resolved_on: date | None = None
+
+
+class UnappliedCredit(CreditTable, table=True):
+    """A customer's unapplied credit balance in one currency, as the ledger last reported it."""
+
+    __tablename__ = "unapplied_credit"
+
+    customer_id: str = Field(primary_key=True, max_length=128)
+    currency: str = Field(primary_key=True, max_length=3)
+    balance: Decimal = money_column()
+    changed_on: date
+
+
+async def ledger_item(
+    session: AsyncSession, invoice_number: str, customer_id: str, currency: str
+) -> LedgerItem:
+    """The item for an invoice, created as a stub when credit has not seen the invoice yet."""
+    item = await session.get(LedgerItem, invoice_number)
+    if item is None:
+        item = LedgerItem(invoice_number=invoice_number, customer_id=customer_id, currency=currency)
+        session.add(item)
+    return item
+
+
+async def open_items(
+    session: AsyncSession, customer_id: str, currency: str | None = None
+) -> list[LedgerItem]:
+    """Issued invoices with money outstanding, oldest due first."""
+    query = select(LedgerItem).where(
+        col(LedgerItem.customer_id) == customer_id, col(LedgerItem.issued), col(LedgerItem.outstanding) > 0
+    )
+    if currency is not None:
+        query = query.where(col(LedgerItem.currency) == currency)
+    return list((await session.execute(query.order_by(col(LedgerItem.due_date)))).scalars())
+
+
+@dataclass(frozen=True)
+class InvoiceFacts:
+    """What scoring and exposure read of one invoice (a light row, not an ORM object)."""
+
+    invoice_number: str
+    amount: Decimal
+    outstanding: Decimal
+    due_date: date | None
+    settled_on: date | None
+    disputed: bool
+
+
+async def scored_items(
+    session: AsyncSession, customer_id: str, currency: str, window_start: date, as_of: date
+) -> list[InvoiceFacts]:
+    """Invoices scoring and exposure look at: open ones, those due in the window, those settled after as_of.
+
+    `disputed` is set while a dispute on the invoice is open or was found invalid.
+    """
+    counted_dispute = (
+        select(col(Dispute.dispute_id))
+        .where(
+            col(Dispute.invoice_number) == col(LedgerItem.invoice_number),
+            or_(col(Dispute.outcome).is_(None), col(Dispute.outcome) == "invalid"),
+        )
+        .exists()
+    )
+    query = select(
+        col(LedgerItem.invoice_number),
+        col(LedgerItem.amount),
+        col(LedgerItem.outstanding),
+        col(LedgerItem.due_date),
+        col(LedgerItem.settled_on),
+        counted_dispute,
+    ).where(
+        col(LedgerItem.customer_id) == customer_id,
+        col(LedgerItem.issued),
+        col(LedgerItem.currency) == currency,
+        or_(
+            col(LedgerItem.outstanding) > 0,
+            col(LedgerItem.due_date) > window_start,
+            col(LedgerItem.settled_on) > as_of,
+        ),
+    )
+    return [InvoiceFacts(*row[:5], bool(row[5])) for row in (await session.execute(query)).all()]
+
+
+async def items_for_order(session: AsyncSession, order_id: str) -> list[LedgerItem]:
+    """Invoices the ERP issued for an order."""
+    query = select(LedgerItem).where(col(LedgerItem.order_id) == order_id, col(LedgerItem.issued))
+    return list((await session.execute(query)).scalars())
+
+
+async def credit_sales(
+    session: AsyncSession, customer_id: str, currency: str, since: date, until: date
+) -> list[tuple[date, Decimal]]:
+    """(issue date, amount) of invoices issued in (since, until], for derived limits."""
+    query = select(col(LedgerItem.issue_date), col(LedgerItem.amount)).where(
+        col(LedgerItem.customer_id) == customer_id,
+        col(LedgerItem.issued),
+        col(LedgerItem.currency) == currency,
+        col(LedgerItem.issue_date) > since,
+        col(LedgerItem.issue_date) <= until,
+    )
+    return [(row[0], row[1]) for row in (await session.execute(query)).all() if row[0] is not None]
