@@ -19,11 +19,19 @@ class Poison(Exception):
     """This message can never be processed: send it to the dead-letter topic at once."""
 
 
+TRANSIENT_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
+"""Connection exceptions, insufficient resources, a server shutting down or starting up
+("the database system is shutting down"), serialization failures and deadlocks: a retry cures them."""
+
+
 def is_transient(error: BaseException) -> bool:
     """Infrastructure trouble that waiting cures: retried without limit, never dead-lettered."""
     if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None) or getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(TRANSIENT_SQLSTATES):
         return True
     try:
         from aiokafka.errors import KafkaError

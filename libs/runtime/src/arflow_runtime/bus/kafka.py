@@ -43,8 +43,10 @@ class KafkaBus(Bus):
         self._partitions = settings.topic_partitions
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._started = False
+        self._renewing = asyncio.Lock()
 
-    async def start(self) -> None:
+    async def _new_producer(self) -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             client_id=self._client_id,
             acks="all",
@@ -53,13 +55,38 @@ class KafkaBus(Bus):
             request_timeout_ms=15000,
             **self._options,
         )
-        await producer.start()
-        self._producer = producer
+        try:
+            await producer.start()
+        except BaseException:
+            await _quietly_stop(producer)
+            raise
+        return producer
+
+    async def start(self) -> None:
+        self._producer = await self._new_producer()
+        self._started = True
 
     async def stop(self) -> None:
+        self._started = False
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+
+    async def _renew(self, failed: AIOKafkaProducer | None) -> None:
+        """Replace a producer whose send failed: a new producer id restarts the idempotence sequence.
+
+        After a broker restart aiokafka's idempotent producer can be left with sequence numbers the
+        broker rejects for good (OutOfOrderSequenceNumber on every later send); the caller re-sends
+        the whole batch anyway (at least once), so a fresh producer is always safe.
+        """
+        async with self._renewing:
+            if self._producer is not failed:
+                return  # someone else renewed it already
+            self._producer = None
+            if failed is not None:
+                await _quietly_stop(failed)
+            log.warning("bus.producer.renewed", client_id=self._client_id)
+            self._producer = await self._new_producer()
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         admin = AIOKafkaAdminClient(client_id=self._client_id, **self._options)
@@ -78,14 +105,27 @@ class KafkaBus(Bus):
             await admin.close()
 
     async def publish_many(self, messages: Sequence[Outgoing]) -> None:
-        if self._producer is None:
+        if not self._started:
             raise RuntimeError("the Kafka bus is not started")
-        # send() enqueues in order; idempotence keeps per-partition order across retries.
-        pending = [
-            await self._producer.send(topic, value=value, key=key, headers=list(headers))
-            for topic, key, value, headers in messages
-        ]
-        await asyncio.gather(*pending)
+        producer = self._producer
+        if producer is None:  # the last renewal could not connect: try again now
+            await self._renew(None)
+            producer = self._producer
+            assert producer is not None
+        try:
+            # send() enqueues in order; idempotence keeps per-partition order across retries.
+            pending = [
+                await producer.send(topic, value=value, key=key, headers=list(headers))
+                for topic, key, value, headers in messages
+            ]
+            results = await asyncio.gather(*pending, return_exceptions=True)
+        except KafkaError:
+            await self._renew(producer)
+            raise
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            await self._renew(producer)
+            raise failed[0]
 
     async def subscribe(self, group_id: str, topics: Sequence[str]) -> Subscription:
         subscription = KafkaSubscription(group_id, topics, self._options, self._client_id)
@@ -93,6 +133,13 @@ class KafkaBus(Bus):
         return subscription
 
     async def ping(self) -> bool:
+        if self._producer is None:
+            if not self._started:
+                return False
+            try:  # a renewal failed while the broker was away: connect again now
+                await asyncio.wait_for(self._renew(None), 5)
+            except Exception:
+                return False
         if self._producer is None:
             return False
         try:
@@ -136,6 +183,14 @@ class KafkaBus(Bus):
         finally:
             await consumer.stop()
             await admin.close()
+
+
+async def _quietly_stop(producer: AIOKafkaProducer) -> None:
+    """Stop a broken producer without waiting long for a broker that may be gone."""
+    try:
+        await asyncio.wait_for(producer.stop(), 5)
+    except Exception as error:  # it is being replaced; nothing of it is needed any more
+        log.info("bus.producer.stop_failed", error=type(error).__name__)
 
 
 async def _read_to_end(consumer: AIOKafkaConsumer, topic: str) -> list[Record]:
