@@ -91,20 +91,15 @@ class Day:
 
 
 def days(sample: Sequence[Row]) -> list[Day]:
-    """Every calendar day from the first invoice to the last settlement, in order."""
+    """The days with documents, in order, each with the invoices issued and payments settled that day."""
     issued: dict[date, list[Row]] = defaultdict(list)
     settled: dict[date, list[Row]] = defaultdict(list)
     for row in sample:
         issued[row.issued].append(row)
         settled[row.settled].append(row)
-    first, last = min(issued), max(settled)
     return [
-        Day(
-            first + timedelta(days=n),
-            [invoice_body(r) for r in issued[first + timedelta(days=n)]],
-            [payment_body(r) for r in settled[first + timedelta(days=n)]],
-        )
-        for n in range((last - first).days + 1)
+        Day(day, [invoice_body(r) for r in issued[day]], [payment_body(r) for r in settled[day]])
+        for day in sorted(issued.keys() | settled.keys())
     ]
 
 
@@ -112,16 +107,24 @@ Post = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 
 async def replay(sample: Sequence[Row], post: Post) -> int:
-    """Post each day's invoices, then its payments (one batch request each), then close the day."""
-    closed = 0
-    for today in days(sample):
+    """Every day from the first invoice to the last settlement is closed, in order, after its documents.
+
+    A day's invoices, then its payments (one batch request each), are posted once every earlier
+    day is closed; a close request names the day before, so days without documents in between
+    are closed by the same request, each on its own. Returns the number of days closed.
+    """
+    schedule = days(sample)
+    for today, tomorrow in zip(schedule, [*schedule[1:], None], strict=True):
         if today.invoices:
             await post("/v1/invoices/batch", {"invoices": today.invoices})
         if today.payments:
             await post("/v1/payments/batch", {"payments": today.payments})
-        await post("/v1/day-close", {"as_of": today.day.isoformat()})
-        closed += 1
-    return closed
+        if today is schedule[0]:  # the first close starts the business clock on its own date
+            await post("/v1/day-close", {"as_of": today.day.isoformat()})
+        last = tomorrow.day - timedelta(days=1) if tomorrow else today.day
+        if last > schedule[0].day:
+            await post("/v1/day-close", {"as_of": last.isoformat()})
+    return (schedule[-1].day - schedule[0].day).days + 1
 
 
 def bucket(days_past_due: int) -> str:

@@ -90,7 +90,9 @@ async def test_closing_a_closed_day_again_changes_nothing_and_going_back_is_refu
     assert await ledger.get("/v1/day-close") == {"first_closed": "2024-02-03", "last_closed": "2024-02-05"}
     assert (await ledger.get("/v1/day-close/2024-02-04"))["invoices_marked_overdue"] == 0
     assert_problem(await ledger.client.get("/v1/day-close/2024-02-06"), 404, "not closed")
-    assert_problem(await ledger.client.post("/v1/day-close", json={"as_of": "2999-12-31"}), 422, "at most 3660")
+    assert_problem(
+        await ledger.client.post("/v1/day-close", json={"as_of": "2999-12-31"}), 422, "at most 3660"
+    )
 
 
 async def test_an_instalment_makes_the_invoice_overdue_from_its_own_due_date(ledger: Ledger) -> None:

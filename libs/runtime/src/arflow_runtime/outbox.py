@@ -63,8 +63,11 @@ class Outbox:
 
     async def wait(self, timeout: float) -> None:
         """Wait until notified or the timeout passes."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+        # arrives as the inner wait finishes, and the relay would then never stop.
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         except TimeoutError:
             pass
         self._wake.clear()
