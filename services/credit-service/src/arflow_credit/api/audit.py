@@ -52,7 +52,9 @@ async def get_audit(
     uow: UnitOfWorkDep,
     _: Annotated[Principal, require("credit:read")],
     customer_id: Annotated[str | None, Query(max_length=128, description="one customer's entries")] = None,
-    after_id: Annotated[int, Query(ge=0, description="page on: the last id of the previous page")] = 0,
+    after_id: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="page on: the last id of the previous page")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditEntryOut]:
     """Audit entries in the order they were written (policies have no customer_id)."""

@@ -49,7 +49,7 @@ class CreditPolicyIn(BaseModel):
     terms_days: Annotated[int, Field(ge=0, le=3650)]
     review_tolerance_percent: Annotated[NonNegativeAmount, Field(max_digits=7, decimal_places=2)] = Decimal(0)
     hold_overdue_amount: MoneyIn | None = Field(None, description="automatic hold from this much overdue...")
-    hold_overdue_days: Annotated[int | None, Field(ge=0, description="...for at least this many days")] = None
+    hold_overdue_days: Annotated[int | None, Field(ge=0, le=36500, description="...for at least this many days")] = None
     prepayment_required: bool = False
     counted_parts: list[ExposurePart] = Field(default_factory=lambda: sorted(ALL_EXPOSURE_PARTS))
 
