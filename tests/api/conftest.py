@@ -11,15 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from arflow_testing.platform_keys import KEYS, SERVICES
 from arflow_testing.processes import free_port
-
-SERVICES = {
-    "credit-service": "CREDIT",
-    "invoice-service": "INVOICE",
-    "dunning-service": "DUNNING",
-    "notification-service": "NOTIFICATION",
-}
-KEYS = {"all": "all-key", "nothing": "nothing-key"}
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ does not run under pytest 9.
 
 import pytest
 import schemathesis
-from conftest import KEYS, SERVICES
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -14,6 +13,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from arflow_testing.platform_keys import KEYS, SERVICES
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 AUTH = {"Authorization": f"Bearer {KEYS['all']}"}

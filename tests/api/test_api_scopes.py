@@ -4,7 +4,8 @@ import re
 
 import httpx
 import pytest
-from conftest import KEYS, SERVICES
+
+from arflow_testing.platform_keys import KEYS, SERVICES
 
 OPEN = {"/healthz", "/readyz", "/metrics"}
 # Plausible path values, so a request gets as far as authentication (this walk probes scopes,

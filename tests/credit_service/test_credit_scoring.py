@@ -116,12 +116,13 @@ def test_each_factor_reports_its_raw_value_and_the_points_add_up_to_the_score() 
     )
     result = score_customer(history, AS_OF)
     raw = {f.name: f.raw for f in result.factors}
-    # days late: (300*10 + 100*0 + 50*5 + 50*0) / 500; two of four late; one of four disputed
+    # days late: (300*10 + 100*0 + 50*5 + 50*0) / 500; two of four late; one of four disputed;
+    # overdue: 50 of the 500 that fell due
     assert raw == {
         "days_late": Decimal("6.5000"),
         "late_share": Decimal("0.5000"),
         "dispute_share": Decimal("0.2500"),
-        "overdue_ratio": Decimal("0.5000"),
+        "overdue_ratio": Decimal("0.1000"),
         "tenure": Decimal("365.0000"),
     }
     assert abs(sum((f.points for f in result.factors), Decimal(0)) - result.score) <= Decimal("0.5")

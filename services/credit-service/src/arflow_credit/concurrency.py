@@ -1,6 +1,17 @@
 """Optimistic concurrency for updates: a revision per resource, compared with If-Match."""
 
+from dataclasses import dataclass
+
 from arflow_credit.domain import StaleRevision
+from arflow_runtime.etags import PreconditionRequired
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """What an update's If-Match says: whether one was sent, and the revision it names (None: `*`)."""
+
+    sent: bool
+    revision: int | None
 
 
 def etag(revision: int) -> str:
@@ -26,3 +37,17 @@ def require_revision(what: str, current: int, expected: int | None) -> None:
             f"{what} {shown}, not {expected}: read it again (GET) and retry with its ETag",
             current_revision=current,
         )
+
+
+def require_if_match(what: str, current: int, precondition: Precondition) -> None:
+    """Changing a stored revision needs If-Match (428 without it); creating one does not.
+
+    Revision 0 is "not stored yet" (a new customer, a class still on its shipped default policy)."""
+    if current > 0 and not precondition.sent:
+        error = PreconditionRequired(
+            f"{what} exists (revision {current}): send If-Match with the ETag you read (GET), "
+            "or If-Match: * to overwrite it",
+            current_etag=etag(current),
+        )
+        error.headers = {"ETag": etag(current)}
+        raise error

@@ -1,6 +1,5 @@
 """credit-service's reactions to ledger and dunning events: one function per event."""
 
-from datetime import date
 from decimal import Decimal
 
 from arflow_contracts import EventEnvelope
@@ -12,7 +11,6 @@ from arflow_contracts.ledger import (
     DisputeResolvedV1,
     InvoiceDisputedV1,
     InvoiceIssuedV1,
-    InvoiceOverdueV1,
     InvoicePaidV1,
     InvoiceWrittenOffV1,
     PaymentAllocatedV1,
@@ -23,8 +21,8 @@ from arflow_credit.domain import HoldSource
 from arflow_credit.holds import find_hold, place_hold
 from arflow_credit.reservations import consume_reservation, expire_reservations
 from arflow_credit.rules import CreditRules
-from arflow_credit.store.clock import business_today, record_business_day
-from arflow_credit.store.customers import all_customer_ids, open_credit_account
+from arflow_credit.store.clock import record_business_day
+from arflow_credit.store.customers import all_customer_ids, credit_account_and_today, open_credit_account
 from arflow_credit.store.ledger import Dispute, UnappliedCredit, ledger_item
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.handlers import EventHandlers
@@ -35,13 +33,16 @@ DUNNING = "dunning-service"
 
 
 def credit_handlers(rules: CreditRules) -> EventHandlers:
-    """The explicit registry of contract -> handler, bound to the service's rules."""
+    """The explicit registry of contract -> handler, bound to the service's rules.
+
+    InvoiceOverdue is not among them: overdue follows from due dates as of the business clock, and
+    the BusinessDayClosed that comes with it re-evaluates every customer on the new date.
+    """
     handlers = EventHandlers()
 
-    async def reassess(uow: UnitOfWork, customer_id: str, cause: str, at_least: date | None = None) -> None:
-        today = await business_today(uow.session)
-        as_of = max(today, at_least) if at_least else today
-        await reassess_customer(uow, rules, customer_id, as_of, cause)
+    async def reassess(uow: UnitOfWork, customer_id: str, cause: str) -> None:
+        _, today = await credit_account_and_today(uow.session, customer_id)  # loads the account too
+        await reassess_customer(uow, rules, customer_id, today, cause)
 
     async def move(
         uow: UnitOfWork,
@@ -113,11 +114,6 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
             item.issue_date, item.due_date = event.issue_date, event.due_date
         item.settle_in_full()
         await reassess(uow, event.customer_id, event.event_type)
-
-    @handlers.on(InvoiceOverdueV1)
-    async def invoice_overdue(event: InvoiceOverdueV1, _: EventEnvelope, uow: UnitOfWork) -> None:
-        """An invoice went overdue at a close: the hold rule looks at it as of that date."""
-        await reassess(uow, event.customer_id, event.event_type, at_least=event.as_of)
 
     @handlers.on(InvoiceDisputedV1)
     async def invoice_disputed(event: InvoiceDisputedV1, _: EventEnvelope, uow: UnitOfWork) -> None:

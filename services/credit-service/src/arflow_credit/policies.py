@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow_credit.concurrency import require_revision
+from arflow_credit.concurrency import Precondition, require_if_match, require_revision
 from arflow_credit.domain import (
     CreditNotFound,
     CreditPolicy,
@@ -114,11 +114,13 @@ async def set_credit_policy(
     *,
     actor: str,
     business_date: date,
-    expected_revision: int | None,
+    precondition: Precondition,
 ) -> StoredPolicy:
-    """Store a class's policy (optionally only over an expected revision) and audit the change."""
+    """Store a class's policy (a stored one only under If-Match) and audit the change."""
+    # Lock the stored row to the commit (PostgreSQL): check and write see one revision.
+    await session.get(CreditPolicyRecord, policy.risk_class, with_for_update=True, populate_existing=True)
     current = await stored_policy(session, rules, policy.risk_class)
-    require_revision(f"policy {policy.risk_class}", current.revision, expected_revision)
+    require_revision(f"policy {policy.risk_class}", current.revision, precondition.revision)
     if policy.currency != rules.currency:
         raise CreditValidationError(
             f"limits are kept in {rules.currency} (CREDIT_CURRENCY); "
@@ -126,6 +128,7 @@ async def set_credit_policy(
         )
     if current.revision and current.policy == policy:
         return current
+    require_if_match(f"policy {policy.risk_class}", current.revision, precondition)
     record = await policy_record(session, policy.risk_class)
     now = datetime.now(UTC)
     fields = policy_fields(policy)

@@ -7,12 +7,12 @@ from typing import Any
 
 from arflow_contracts.credit import CustomerProfileChangedV1, PostalAddress
 from arflow_credit.assessment import reassess_customer
-from arflow_credit.concurrency import require_revision
+from arflow_credit.concurrency import Precondition, require_if_match, require_revision
 from arflow_credit.domain import external_rating_value
 from arflow_credit.rules import CreditRules
 from arflow_credit.store.audit import append_audit
 from arflow_credit.store.clock import business_today
-from arflow_credit.store.customers import CustomerProfile, customer_profile, open_credit_account
+from arflow_credit.store.customers import CustomerProfile, open_credit_account
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.log import get_logger
 
@@ -95,16 +95,20 @@ async def put_profile(
     fields: dict[str, Any],
     *,
     actor: str,
-    expected_revision: int | None,
+    precondition: Precondition,
 ) -> ProfileChange:
     """Create or replace a customer's profile; a change emits CustomerProfileChanged and is audited."""
     session = uow.session
     values = profile_values(fields)
-    profile = await customer_profile(session, customer_id)
-    require_revision(f"customer {customer_id}", profile.revision if profile else 0, expected_revision)
+    # The row stays locked to the commit (PostgreSQL): the If-Match check and the write see one
+    # revision, so of two updates made against the same ETag one gets 412 instead of being lost.
+    profile = await session.get(CustomerProfile, customer_id, with_for_update=True, populate_existing=True)
+    current = profile.revision if profile else 0
+    require_revision(f"customer {customer_id}", current, precondition.revision)
     before = {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else None
     if before == values:
         return ProfileChange(profile, created=False, changed=False)  # type: ignore[arg-type]
+    require_if_match(f"customer {customer_id}", current, precondition)
     now = datetime.now(UTC)
     if profile is None:
         profile = CustomerProfile(customer_id=customer_id, revision=1, updated_at=now, **values)

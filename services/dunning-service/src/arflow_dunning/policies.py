@@ -13,9 +13,10 @@ from arflow_dunning.domain import (
     NoApplicablePolicy,
     select_policy,
 )
-from arflow_dunning.errors import PolicyNotFound, PreconditionFailed
+from arflow_dunning.errors import PolicyNotFound
 from arflow_dunning.policy_documents import PolicyDocument, to_document, to_domain
 from arflow_dunning.store import OPEN, StoredPolicy, WatchedInvoice
+from arflow_runtime.etags import check_if_match
 from arflow_runtime.log import get_logger
 
 log = get_logger(__name__)
@@ -91,13 +92,16 @@ async def policy_entry(session: AsyncSession, policy_id: str) -> PolicyEntry:
     raise PolicyNotFound(f"No dunning policy {policy_id!r}.")
 
 
-def _check_if_match(if_match: str | None, current: PolicyEntry | None) -> None:
-    if if_match is None or (if_match.strip() == "*" and current is not None):
+def _check_if_match(if_match: str | None, current: PolicyEntry | None, policy_id: str) -> None:
+    """A stored policy is replaced only with If-Match (412 stale, 428 missing; docs/security.md).
+
+    A shipped default (version 0) is not stored: the first override needs no If-Match, but one
+    that is sent must name it ("0")."""
+    if current is not None and current.version == 0:
+        if if_match is not None:
+            check_if_match(if_match, current.etag, what=f"Dunning policy {policy_id}")
         return
-    tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if current is None or current.etag not in tags:
-        have = current.etag if current else "none"
-        raise PreconditionFailed(f"If-Match {if_match} does not match the current version {have}.")
+    check_if_match(if_match, current.etag if current else None, what=f"Dunning policy {policy_id}")
 
 
 async def save_policy(
@@ -110,9 +114,12 @@ async def save_policy(
 ) -> tuple[PolicyEntry, bool]:
     """Create or replace a policy; returns the entry and whether it is new. The caller commits."""
     policy = to_domain(policy_id, document)
+    # Lock the stored row first (PostgreSQL), so the If-Match check and the write see one version:
+    # otherwise two writers holding the same ETag both pass the check and one update is lost.
+    await session.get(StoredPolicy, policy_id, with_for_update=True)
     book = await load_policy_book(session, default_class)
     current = book.entries.get(policy_id)
-    _check_if_match(if_match, current)
+    _check_if_match(if_match, current, policy_id)
     others = [entry.policy for pid, entry in book.entries.items() if pid != policy_id]
     uncovered = [c for c in RISK_CLASSES if not any(p.applies_to(c) for p in [*others, policy])]
     if uncovered:

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field
 
 from arflow_contracts.money import Amount, NonNegativeAmount
 from arflow_credit.amounts import money_text, utc
-from arflow_credit.concurrency import expected_revision
+from arflow_credit.concurrency import Precondition, expected_revision
 from arflow_credit.rules import CreditRules
 from arflow_runtime.http import runtime_of
 
@@ -56,13 +56,17 @@ async def credit_rules(request: Request) -> CreditRules:
 RulesDep = Annotated[CreditRules, Depends(credit_rules)]
 
 
-async def if_match_revision(
+async def if_match_precondition(
     if_match: Annotated[
-        str | None, Header(description="ETag from a GET; the update fails (412) if it changed")
+        str | None,
+        Header(
+            description="ETag from a GET; the update fails (412) if it changed. Required to change "
+            "a stored resource (428 without it); `*` overwrites whatever is there"
+        ),
     ] = None,
-) -> int | None:
-    """The revision an update is made against, from If-Match."""
-    return expected_revision(if_match)
+) -> Precondition:
+    """Whether an update named a revision, and which, from If-Match."""
+    return Precondition(if_match is not None, expected_revision(if_match))
 
 
-IfMatchDep = Annotated[int | None, Depends(if_match_revision)]
+IfMatchDep = Annotated[Precondition, Depends(if_match_precondition)]

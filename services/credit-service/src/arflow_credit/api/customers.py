@@ -14,6 +14,7 @@ from arflow_credit.domain import CreditNotFound
 from arflow_credit.profiles import put_profile
 from arflow_credit.store.customers import CustomerProfile, customer_profile
 from arflow_runtime.auth import Principal
+from arflow_runtime.etags import PRECONDITION_RESPONSES
 from arflow_runtime.http import UnitOfWorkDep, require
 
 router = APIRouter(prefix="/v1", tags=["customers"])
@@ -93,7 +94,7 @@ def profile_out(profile: CustomerProfile) -> CustomerProfileOut:
     response_model=CustomerProfileOut,
     responses={
         201: {"model": CustomerProfileOut, "description": "Profile created"},
-        412: {"description": "If-Match names an older revision"},
+        **PRECONDITION_RESPONSES,
     },
 )
 async def put_customer(
@@ -112,7 +113,7 @@ async def put_customer(
         customer_id,
         body.model_dump(mode="json"),
         actor=principal.name,
-        expected_revision=expected,
+        precondition=expected,
     )
     await uow.commit()
     response.status_code = status.HTTP_201_CREATED if change.created else status.HTTP_200_OK

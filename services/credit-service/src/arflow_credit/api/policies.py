@@ -22,6 +22,7 @@ from arflow_credit.policies import StoredPolicy, credit_policies, set_credit_pol
 from arflow_credit.store.clock import business_today
 from arflow_credit.store.customers import customers_in_class
 from arflow_runtime.auth import Principal
+from arflow_runtime.etags import PRECONDITION_RESPONSES
 from arflow_runtime.http import UnitOfWorkDep, require
 
 router = APIRouter(prefix="/v1", tags=["credit policies"])
@@ -49,7 +50,9 @@ class CreditPolicyIn(BaseModel):
     terms_days: Annotated[int, Field(ge=0, le=3650)]
     review_tolerance_percent: Annotated[NonNegativeAmount, Field(max_digits=7, decimal_places=2)] = Decimal(0)
     hold_overdue_amount: MoneyIn | None = Field(None, description="automatic hold from this much overdue...")
-    hold_overdue_days: Annotated[int | None, Field(ge=0, le=36500, description="...for at least this many days")] = None
+    hold_overdue_days: Annotated[
+        int | None, Field(ge=0, le=36500, description="...for at least this many days")
+    ] = None
     prepayment_required: bool = False
     counted_parts: list[ExposurePart] = Field(default_factory=lambda: sorted(ALL_EXPOSURE_PARTS))
 
@@ -152,7 +155,7 @@ async def get_policy(
 @router.put(
     "/credit-policies/{risk_class}",
     response_model=CreditPolicyOut,
-    responses={412: {"description": "If-Match names an older revision"}},
+    responses=PRECONDITION_RESPONSES,
 )
 async def put_policy(
     risk_class: RiskClass,
@@ -172,7 +175,7 @@ async def put_policy(
         body.policy(risk_class),
         actor=principal.name,
         business_date=today,
-        expected_revision=expected,
+        precondition=expected,
     )
     if stored.revision != before.revision:
         for customer_id in await customers_in_class(uow.session, risk_class):

@@ -13,7 +13,8 @@ Default weights (sum 100 without an external rating):
 |                 | the window (open ones: days overdue so far)      |      |       |        |
 | late_share      | share of those invoices paid / still open late   | 0    | 0.6   | 20     |
 | dispute_share   | share of those invoices disputed                 | 0    | 0.5   | 10     |
-| overdue_ratio   | overdue outstanding / total outstanding, today   | 0    | 1     | 20     |
+| overdue_ratio   | overdue outstanding / money fallen due (open and | 0    | 1     | 20     |
+|                 | due by today, or settled in the window)          |      |       |        |
 | tenure          | days since the first invoice                     | 730  | 0     | 10     |
 | external_rating | 0-100, or a letter mapped by ``letter_ratings``  | 100  | 0     | 20     |
 

@@ -74,15 +74,20 @@ def measure_behaviour(
         late = sum(1 for _, days, _ in fell_due if days > scorecard.late_grace_days)
         late_share = late / count
         dispute_share = sum(1 for _, _, disputed in fell_due if disputed) / count
-    outstanding = sum((inv.outstanding for inv in view.open), ZERO)
+    # Overdue money against all money that has fallen due (unpaid, or settled in the window).
+    # Invoices not yet due stay out: with them in the base, paying one later than on its due
+    # date would dilute the ratio and raise the score.
     overdue = sum((inv.outstanding for inv in view.open if inv.is_overdue(as_of)), ZERO)
+    fallen_due = sum((inv.outstanding for inv in view.open if inv.due_date <= as_of), ZERO) + sum(
+        (inv.amount for inv in view.settled if start < inv.due_date <= as_of), ZERO
+    )
     first = view.first_invoice_date
     tenure = max(0, (as_of - first).days) if first is not None else 0
     return BehaviourMeasures(
         days_late=days_late,
         late_share=late_share,
         dispute_share=dispute_share,
-        overdue_ratio=overdue / outstanding if outstanding else ZERO,
+        overdue_ratio=overdue / fallen_due if fallen_due else ZERO,
         tenure_days=Decimal(tenure),
     )
 

@@ -1,9 +1,11 @@
 """The business clock: the last business date the ledger closed, as credit saw it."""
 
 from datetime import UTC, date, datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field
+from sqlmodel import Field, col
 
 from arflow_credit.store.base import CreditTable, instant_column
 
@@ -20,6 +22,20 @@ class BusinessClock(CreditTable, table=True):
     updated_at: datetime = instant_column()
 
 
+def closed_business_date_query() -> Any:
+    """The last closed business date as a scalar subquery (to fold into another read)."""
+    return (
+        select(col(BusinessClock.business_date))
+        .where(col(BusinessClock.clock) == LEDGER_CLOCK)
+        .scalar_subquery()
+    )
+
+
+def system_today() -> date:
+    """The system date (UTC): today before the ledger ever closed a day."""
+    return datetime.now(UTC).date()
+
+
 async def closed_business_date(session: AsyncSession) -> date | None:
     """The last business date the ledger closed, if any."""
     row = await session.get(BusinessClock, LEDGER_CLOCK)
@@ -28,7 +44,7 @@ async def closed_business_date(session: AsyncSession) -> date | None:
 
 async def business_today(session: AsyncSession) -> date:
     """The platform's today: the last closed business date; the system date before any close."""
-    return await closed_business_date(session) or datetime.now(UTC).date()
+    return await closed_business_date(session) or system_today()
 
 
 async def record_business_day(session: AsyncSession, business_date: date) -> None:

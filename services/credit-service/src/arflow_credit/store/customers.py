@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, col
 
 from arflow_credit.store.base import CreditTable, instant_column, money_column, text_column
+from arflow_credit.store.clock import business_today, closed_business_date_query, system_today
 
 
 class CustomerProfile(CreditTable, table=True):
@@ -75,6 +76,19 @@ async def open_credit_account(
     account = CreditAccount(customer_id=customer_id)
     session.add(account)
     return account, True
+
+
+async def credit_account_and_today(
+    session: AsyncSession, customer_id: str
+) -> tuple[CreditAccount | None, date]:
+    """A customer's credit account (if any) and the platform's today, in one read when it exists."""
+    query = select(CreditAccount, closed_business_date_query()).where(
+        col(CreditAccount.customer_id) == customer_id
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None, await business_today(session)
+    return row[0], row[1] or system_today()
 
 
 async def all_customer_ids(session: AsyncSession) -> Sequence[str]:

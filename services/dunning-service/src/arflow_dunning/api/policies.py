@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from arflow_contracts.money import NonNegativeAmount
 from arflow_dunning.api.common import DecimalText, RulesDep
@@ -14,6 +15,7 @@ from arflow_dunning.policy_documents import PolicyDocument
 from arflow_dunning.reports import unit_costs
 from arflow_dunning.store import UnitCost
 from arflow_runtime.auth import Principal
+from arflow_runtime.etags import PRECONDITION_RESPONSES, IfMatch, PreconditionFailed
 from arflow_runtime.http import UnitOfWorkDep, require
 
 router = APIRouter(prefix="/v1", tags=["dunning policies"])
@@ -89,10 +91,7 @@ async def get_policy(
 @router.put(
     "/dunning-policies/{policy_id}",
     response_model=PolicyOut,
-    responses={
-        201: {"model": PolicyOut, "description": "A new policy"},
-        412: {"description": "If-Match does not match the current ETag"},
-    },
+    responses={201: {"model": PolicyOut, "description": "A new policy"}, **PRECONDITION_RESPONSES},
 )
 async def put_policy(
     policy_id: PolicyId,
@@ -101,15 +100,20 @@ async def put_policy(
     rules: RulesDep,
     response: Response,
     principal: Annotated[Principal, require("dunning:admin")],
-    if_match: Annotated[
-        str | None, Header(max_length=200, description="ETag of the version replaced")
-    ] = None,
+    if_match: IfMatch = None,
 ) -> PolicyOut:
-    """Create or replace a policy; every risk class must stay covered by some policy."""
-    entry, created = await save_policy(
-        uow.session, policy_id, body, principal.name, if_match, rules.default_risk_class
-    )
-    await uow.commit()
+    """Create or replace a policy (replacing a stored one needs If-Match); every risk class stays covered."""
+    try:
+        entry, created = await save_policy(
+            uow.session, policy_id, body, principal.name, if_match, rules.default_risk_class
+        )
+        await uow.commit()
+    except IntegrityError:  # a concurrent request created the same policy first
+        await uow.rollback()
+        raise PreconditionFailed(
+            f"Dunning policy {policy_id} was just created by another request; "
+            "read it and retry with its ETag."
+        ) from None
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["ETag"] = entry.etag
     return _out(entry)

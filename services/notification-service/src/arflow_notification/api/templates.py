@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Annotated
 
 from babel.dates import format_date
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from arflow_notification.api.dependencies import ClockDep, SettingsDep, locale_param
 from arflow_notification.catalogue import (
@@ -27,10 +28,12 @@ from arflow_notification.domain import (
     sample_facts,
     template_context,
 )
-from arflow_notification.domain.locales import babel_locale_name
-from arflow_notification.errors import InvalidTemplate, NotFound, VersionMismatch
+from arflow_notification.domain.locales import babel_locale_name, normalize_locale
+from arflow_notification.errors import InvalidTemplate, NotFound
 from arflow_notification.sending.pdf import Letter, render_letter
+from arflow_notification.store.templates import lock_custom_template
 from arflow_runtime.auth import Principal
+from arflow_runtime.etags import PRECONDITION_RESPONSES, IfMatch, PreconditionFailed, check_if_match
 from arflow_runtime.http import UnitOfWorkDep, require
 
 router = APIRouter(prefix="/v1", tags=["templates"])
@@ -86,21 +89,31 @@ async def get_template(key: Key, locale: Locale, uow: UnitOfWorkDep, response: R
 
 
 @router.put("/templates/{key}/{locale}", response_model=TemplateOut,
-            responses={412: {"description": "If-Match does not match"}, 422: {"description": "Invalid"}})
+            responses={**PRECONDITION_RESPONSES, 422: {"description": "Invalid"}})
 async def put_template(
     key: Key, locale: Locale, template: TemplateIn, uow: UnitOfWorkDep, response: Response,
     clock: ClockDep, settings: SettingsDep, principal: Annotated[Principal, require(WRITE)],
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> TemplateOut:
     """Create or replace a template; it must render with the sample data before it is saved."""
+    await lock_custom_template(uow.session, key, normalize_locale(locale))
     current = await find_template(uow.session, key, locale)
-    wanted = if_match.strip() if if_match is not None else None
-    if wanted not in (None, "*") and (current is None or current.etag != wanted):
-        raise VersionMismatch("the template changed since you read it; GET it again",
-                              etag=current.etag if current else None)
+    # A custom template is replaced only with If-Match (428 without, 412 when stale). A shipped
+    # default is not stored: the first override needs none, but one that is sent must match it.
+    what = f"Template {key} in {locale}"
+    if current is not None and current.source != "custom":
+        if if_match is not None:
+            check_if_match(if_match, current.etag, what=what)
+    else:
+        check_if_match(if_match, current.etag if current else None, what=what)
     _check(template.text(), key, locale, settings.sender_name)
-    entry = await save_template(uow.session, key, locale, template.text(), principal.name, clock.now())
-    await uow.commit()
+    try:
+        entry = await save_template(uow.session, key, locale, template.text(), principal.name, clock.now())
+        await uow.commit()
+    except IntegrityError:  # a concurrent request created the same custom template first
+        await uow.rollback()
+        raise PreconditionFailed(f"{what} was just created by another request; "
+                                 "read it and retry with its ETag.", current_etag=None) from None
     return _out(entry, response)
 
 

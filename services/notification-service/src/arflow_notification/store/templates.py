@@ -12,6 +12,12 @@ async def custom_template(session: AsyncSession, key: str, locale: str) -> Custo
     return await session.get(CustomTemplate, (key, locale))
 
 
+async def lock_custom_template(session: AsyncSession, key: str, locale: str) -> CustomTemplate | None:
+    """The custom template, locked to the end of the transaction (PostgreSQL): an update checks
+    If-Match against, and replaces, one and the same version."""
+    return await session.get(CustomTemplate, (key, locale), with_for_update=True)
+
+
 async def custom_templates(session: AsyncSession, key: str | None = None) -> list[CustomTemplate]:
     """Every custom template, or those of one key."""
     query = select(CustomTemplate).order_by(col(CustomTemplate.key), col(CustomTemplate.locale))
