@@ -23,6 +23,8 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
+# shellcheck source-path=SCRIPTDIR source=apt.sh
+. "$SCRIPT_DIR/apt.sh"
 ARFLOW_VAR=${ARFLOW_VAR:-$REPO_ROOT/var}
 PG_PORT=${ARFLOW_PG_PORT:-55432}
 START_TIMEOUT=${ARFLOW_PG_START_TIMEOUT:-60}
@@ -138,18 +140,8 @@ install() {
     fi
     is_root || die "PostgreSQL server binaries not found; install them (e.g. sudo apt-get install postgresql) or set ARFLOW_PG_BINDIR"
     command -v apt-get >/dev/null 2>&1 || die "no /usr/lib/postgresql/*/bin/initdb and no apt-get; install PostgreSQL and set ARFLOW_PG_BINDIR"
-    export DEBIAN_FRONTEND=noninteractive
     local t0=$SECONDS
-    if ! apt-cache show postgresql >/dev/null 2>&1; then
-        log "apt-get update (package lists have no postgresql)"
-        apt-get update -q
-    fi
-    log "apt-get install postgresql ..."
-    if ! apt-get install -y -q --no-install-recommends postgresql; then
-        log "install failed; refreshing package lists and retrying"
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends postgresql
-    fi
+    apt_install postgresql
     BINDIR=$(find_bindir) || die "postgresql installed but no initdb under /usr/lib/postgresql/*/bin"
     log "installed PostgreSQL ($BINDIR) in $((SECONDS - t0)) s"
 }

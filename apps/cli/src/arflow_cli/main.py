@@ -5,8 +5,10 @@ import asyncio
 
 import uvicorn
 
-from arflow_cli import dlq
+from arflow_cli import chaos, dlq
+from arflow_cli.demo import cli as demo
 from arflow_cli.embedded import run_embedded
+from arflow_cli.replay import cli as replay
 from arflow_cli.services import SERVICES
 from arflow_runtime.settings import PlatformSettings
 
@@ -26,6 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="one service (configure with ARFLOW_*/<SERVICE>_* variables)")
     serve.add_argument("service", choices=sorted(SERVICES))
     dlq.add_commands(commands)
+    replay.add_commands(commands)
+    demo.add_command(commands)
+    chaos.add_command(commands)
     commands.add_parser("config-doc", help="print docs/configuration.md (every variable, generated)")
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -34,6 +39,12 @@ def main(argv: list[str] | None = None) -> None:
         _serve(args.service)
     elif args.command == "dlq":
         raise SystemExit(asyncio.run(dlq.run(args, PlatformSettings())))
+    elif args.command == "chaos":
+        raise SystemExit(chaos.run(args))
+    elif args.command == "demo":
+        raise SystemExit(demo.run(args))
+    elif args.command in ("replay", "generate"):
+        raise SystemExit(replay.run(args))
     elif args.command == "config-doc":
         from arflow_cli.configuration import render_markdown
 
