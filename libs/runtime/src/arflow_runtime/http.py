@@ -1,12 +1,14 @@
 """HTTP plumbing every service shares: request context, metrics, health, readiness, dependencies."""
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arflow_runtime import context
 from arflow_runtime.auth import Principal, current_principal
@@ -45,27 +47,44 @@ PrincipalDep = Principal
 
 def install_request_context(app: FastAPI, service: str) -> None:
     """Correlation id in, out and in every log line; request counts and latency as metrics."""
+    app.add_middleware(RequestContext, service=service)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        correlation = request.headers.get(CORRELATION_HEADER) or str(uuid4())
-        context.bind(correlation=correlation[:100], service=service)
+
+class RequestContext:
+    """Plain ASGI middleware (no extra task per request, unlike Starlette's BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = Headers(scope=scope).get(CORRELATION_HEADER)
+        correlation = (sent or str(uuid4()))[:100]
+        status = 500  # what the client gets if the app fails before answering
         started = time.perf_counter()
+
+        async def send_with_correlation(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(CORRELATION_HEADER, correlation)
+            await send(message)
+
+        context.bind(correlation=correlation, service=self.service)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_correlation)
         finally:
             context.clear()
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        metrics = getattr(request.app.state, "runtime", None)
-        if metrics is not None:
-            metrics.metrics.http_requests.labels(request.method, template, str(response.status_code)).inc()
-            metrics.metrics.http_latency.labels(request.method, template).observe(elapsed)
-        response.headers[CORRELATION_HEADER] = correlation[:100]
-        return response
+            route = scope.get("route")  # set by the router on the same scope
+            template = getattr(route, "path", "unmatched")
+            runtime = getattr(scope["app"].state, "runtime", None) if "app" in scope else None
+            if runtime is not None:
+                method = scope["method"]
+                runtime.metrics.http_requests.labels(method, template, str(status)).inc()
+                runtime.metrics.http_latency.labels(method, template).observe(time.perf_counter() - started)
 
 
 def health_router() -> APIRouter:
