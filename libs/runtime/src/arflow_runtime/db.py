@@ -69,7 +69,10 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip (three with asyncpg) on every checkout. A connection
+    # that died with a database restart fails its first statement instead; the pool then drops
+    # it, consumers retry the event (consumer.is_transient) and the API answers 503 (errors.py).
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False)
 
 
 async def database_reachable(engine: AsyncEngine) -> bool:

@@ -134,6 +134,21 @@ def install_problem_handlers(app: FastAPI, domain_errors: "tuple[type[Exception]
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        from arflow_runtime.consumer import is_transient  # the one definition of "waiting cures it"
+
+        if is_transient(exc):
+            # The database or the bus went away (a restart, a dropped connection): the transaction
+            # was rolled back, so the same request (same Idempotency-Key) can simply be sent again.
+            log.warning("http.unavailable", path=request.url.path, error=type(exc).__name__)
+            return problem_response(
+                503,
+                "Service temporarily unavailable",
+                "The database or the event bus did not answer; nothing was changed. "
+                "Send the same request again in a moment.",
+                "unavailable",
+                request.url.path,
+                headers={"Retry-After": "1"},
+            )
         log.error("http.unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
         return problem_response(
             500,
