@@ -4,17 +4,27 @@
     uv run python bench/credit_check.py --rate 200 --seconds 20
     uv run python bench/credit_check.py --postgres postgresql+asyncpg://arflow@127.0.0.1:55432
     uv run python bench/credit_check.py --url http://127.0.0.1:8001 --api-key KEY   # a running service
+    uv run python bench/credit_check.py --postgres URL --quick --results out.json   # for `make bench`
 
 Without --url it starts `arflow serve credit-service` (embedded mode: SQLite in a temporary
 ARFLOW_DATA_DIR; with --postgres, a throw-away database on that server) as its own process,
 seeds customers through PUT /v1/customers, and stops it at the end. Requests are sent on a fixed
 schedule whatever the answers do (open loop), and each latency is measured from the moment its
-request was due, so a slow service cannot hide its queue (no coordinated omission). Prints
-p50/p90/p99/max; --json writes the figures to a file.
+request was due, so a slow service cannot hide its queue (no coordinated omission). The requests
+are prebuilt HTTP/1.1 written on plain keep-alive connections: on a 2-core machine httpx's own
+work per request would be CPU taken from the service under test. Prints p50/p90/p99/max and the
+service's CPU time per check (from /proc); --json writes the figures to a file.
+
+With --postgres the same run first measures the database's own floor: a raw asyncpg single-row
+SELECT (the customer's row) then single-row INSERT (the answer), offered open loop at the same
+rate over the same number of senders sharing a pool as large as the service's, in the same
+throw-away database. Its p99 is the baseline of --results (`make bench`'s format); --quick runs a
+tenth of the duration (and warm-up) at the same rate.
 """
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -26,8 +36,10 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +62,12 @@ class Figures:
     max_ms: float
     decisions: dict[str, int]
     database: str
+    service_cpu_ms_per_check: float | None = None
+    baseline_p50_ms: float | None = None
+    baseline_p99_ms: float | None = None
+    baseline_achieved_per_second: float | None = None
+    load_average_before: list[float] | None = None
+    load_average_after: list[float] | None = None
 
 
 def free_port() -> int:
@@ -80,25 +98,41 @@ def throwaway_database(server: str) -> Any:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@dataclass
+class Service:
+    """A credit-service the benchmark talks to: its URL and, when it started it, its process id."""
+
+    url: str
+    pid: int | None = None
+
+
 @contextmanager
 def credit_service(database_url: str | None) -> Any:
-    """Start credit-service as its own process on a free loopback port; yield its base URL."""
+    """Start credit-service as its own process on a free loopback port; yield it."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="arflow-bench-") as data_dir:
         env = {
-            **os.environ, "ARFLOW_MODE": "embedded", "ARFLOW_DATA_DIR": data_dir,
-            "ARFLOW_LOG_LEVEL": "WARNING", "ARFLOW_API_KEYS": f"bench {API_KEY} *",
-            "CREDIT_PORT": str(port), "CREDIT_HOST": "127.0.0.1",
+            **os.environ,
+            "ARFLOW_MODE": "embedded",
+            "ARFLOW_DATA_DIR": data_dir,
+            "ARFLOW_LOG_LEVEL": "WARNING",
+            "ARFLOW_API_KEYS": f"bench {API_KEY} *",
+            "CREDIT_PORT": str(port),
+            "CREDIT_HOST": "127.0.0.1",
         }
         if database_url:
             env["CREDIT_DATABASE_URL"] = database_url
         log = open(Path(data_dir) / "credit-service.log", "wb")  # noqa: SIM115  (closed below)
-        process = subprocess.Popen([sys.executable, "-m", "arflow_cli.main", "serve", "credit-service"],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "arflow_cli.main", "serve", "credit-service"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_ready(url, process, Path(data_dir) / "credit-service.log")
-            yield url
+            yield Service(url, process.pid)
         finally:
             process.terminate()
             try:
@@ -122,6 +156,16 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path, time
     raise SystemExit(f"credit-service not ready after {timeout}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
 async def seed(client: httpx.AsyncClient, customers: list[str]) -> None:
     """Give every customer a profile (and so a credit account and a first rating)."""
     for customer in customers:
@@ -129,57 +173,144 @@ async def seed(client: httpx.AsyncClient, customers: list[str]) -> None:
         response.raise_for_status()
 
 
-async def open_loop(client: httpx.AsyncClient, customers: list[str], rate: float, seconds: float,
-                    connections: int, drain: float = 60.0) -> tuple[list[float], int, Counter[str], float]:
-    """Send rate x seconds checks on a fixed schedule; latencies in ms from each request's due time.
+class HttpConnection:
+    """One keep-alive HTTP/1.1 connection that writes prebuilt requests (little client CPU per request)."""
 
-    A scheduler queues each request when it is due; `connections` senders take them in order. A
-    request waiting for a free sender is late, and its latency says so. Requests unanswered
+    def __init__(self, url: str, api_key: str) -> None:
+        self._host, _, port = url.removeprefix("http://").partition(":")
+        self._port = int(port)
+        self._head = (
+            f"POST /v1/credit-checks HTTP/1.1\r\nHost: {self._host}:{port}\r\n"
+            f"Authorization: Bearer {api_key}\r\nContent-Type: application/json\r\n"
+        )
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        """Send one check and read its answer: (status, body); reconnects once if the server closed."""
+        request = f"{self._head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        reused = self._writer is not None
+        try:
+            return await self._exchange(request)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            if not reused:
+                raise
+        return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+        assert self._reader is not None
+        self._writer.write(request)
+        try:
+            status_line = await self._reader.readline()
+            if not status_line:
+                raise ConnectionError("the server closed the connection")
+            length = 0
+            while (line := await self._reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            return int(status_line.split()[1]), await self._reader.readexactly(length)
+        except BaseException:
+            self.close()  # a half-read answer leaves the connection unusable
+            raise
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+Send = Callable[[int], Awaitable[str | None]]
+"""Make request number `index`; its outcome (a decision), or None when it failed."""
+
+
+async def open_loop(
+    send: Send, rate: float, seconds: float, senders: int, drain: float = 60.0
+) -> tuple[list[float], int, Counter[str], float]:
+    """Make rate x seconds requests on a fixed schedule; latencies in ms from each request's due time.
+
+    A scheduler queues each request when it is due; `senders` workers take them in order. A
+    request waiting for a free worker is late, and its latency says so. Requests unanswered
     `drain` seconds after the last was due count as failed (a saturated service would otherwise
     keep the run going for as long as its queue is).
     """
     total = int(rate * seconds)
     latencies: list[float] = []  # of every request that came back, successful or not
-    decisions: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
     failed = 0  # transport errors and non-2xx answers
-    run = uuid.uuid4().hex[:6]
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.2
     due_requests: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
 
-    async def sender() -> None:
+    async def worker() -> None:
         nonlocal failed
         while (item := await due_requests.get()) is not None:
             index, due = item
-            body = {"order_id": f"B-{run}-{index}", "customer_id": random.choice(customers),
-                    "amount": f"{random.randint(100, 500_000) / 100:.2f}", "currency": "EUR"}
             try:
-                response = await client.post("/v1/credit-checks", json=body)
-            except httpx.HTTPError:
-                failed += 1
-                latencies.append((loop.time() - due) * 1000)
-                continue
+                outcome = await send(index)
+            except (OSError, asyncio.IncompleteReadError, ConnectionError, asyncpg_errors()):
+                outcome = None
             latencies.append((loop.time() - due) * 1000)
-            if response.status_code in (200, 201):
-                decisions[response.json()["decision"]] += 1
-            else:
+            if outcome is None:
                 failed += 1
+            else:
+                outcomes[outcome] += 1
 
-    senders = [asyncio.create_task(sender()) for _ in range(connections)]
+    workers = [asyncio.create_task(worker()) for _ in range(senders)]
     for index in range(total):
         due = start + index / rate
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)  # the open-loop schedule: queue each request when it is due
         due_requests.put_nowait((index, due))
-    for _ in senders:
+    for _ in workers:
         due_requests.put_nowait(None)
-    _, late = await asyncio.wait(senders, timeout=drain)
+    _, late = await asyncio.wait(workers, timeout=drain)
     for task in late:
         task.cancel()
     await asyncio.gather(*late, return_exceptions=True)
     failed += total - len(latencies)  # still queued or in flight when the drain ran out
-    return latencies, failed, decisions, loop.time() - start
+    return latencies, failed, outcomes, loop.time() - start
+
+
+def asyncpg_errors() -> type[Exception]:
+    import asyncpg
+
+    return asyncpg.PostgresError  # type: ignore[no-any-return]
+
+
+def check_sender(
+    url: str, api_key: str, customers: list[str], senders: int
+) -> tuple[Send, Callable[[], None]]:
+    """Credit checks over `senders` connections (one per worker at a time); and how to close them."""
+    run = uuid.uuid4().hex[:6]
+    numbers = itertools.count()  # order ids stay unique across the warm-up and the measured run
+    idle = [HttpConnection(url, api_key) for _ in range(senders)]
+    every = list(idle)
+
+    async def send(_: int) -> str | None:
+        connection = idle.pop()
+        try:
+            body = json.dumps(
+                {
+                    "order_id": f"B-{run}-{next(numbers)}",
+                    "customer_id": random.choice(customers),
+                    "amount": f"{random.randint(100, 500_000) / 100:.2f}",
+                    "currency": "EUR",
+                }
+            ).encode()
+            status, answer = await connection.post(body)
+        finally:
+            idle.append(connection)
+        return str(json.loads(answer)["decision"]) if status in (200, 201) else None
+
+    def close() -> None:
+        for connection in every:
+            connection.close()
+
+    return send, close
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -187,24 +318,140 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-async def measure(url: str, api_key: str, args: argparse.Namespace) -> Figures:
-    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {api_key}"},
-                                 limits=limits, timeout=60) as client:
+async def measure(service: Service, api_key: str, args: argparse.Namespace) -> Figures:
+    async with httpx.AsyncClient(
+        base_url=service.url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60
+    ) as client:
         customers = [f"BENCH-{index:04d}" for index in range(args.customers)]
         await seed(client, customers)
+    send, close = check_sender(service.url, api_key, customers, args.connections)
+    try:
         if args.warmup:
-            await open_loop(client, customers, min(args.rate, 100), args.warmup, args.connections)
+            await open_loop(send, min(args.rate, 100), args.warmup, args.connections)
+        load_before = load_average()
+        cpu_before = cpu_seconds(service.pid) if service.pid else 0.0
         latencies, failed, decisions, elapsed = await open_loop(
-            client, customers, args.rate, args.seconds, args.connections, args.drain)
+            send, args.rate, args.seconds, args.connections, args.drain
+        )
+        cpu_used = cpu_seconds(service.pid) - cpu_before if service.pid else None
+    finally:
+        close()
     sent = int(args.rate * args.seconds)
+    answered = sum(decisions.values())
     return Figures(
-        rate_per_second=args.rate, seconds=args.seconds, sent=sent, answered=sum(decisions.values()),
-        failed=failed, achieved_per_second=round(sum(decisions.values()) / elapsed, 1),
-        p50_ms=round(statistics.median(latencies), 2), p90_ms=round(percentile(latencies, 0.90), 2),
-        p99_ms=round(percentile(latencies, 0.99), 2), max_ms=round(max(latencies), 2),
-        decisions=dict(decisions), database=args.url or ("postgresql" if args.postgres else "sqlite"),
+        rate_per_second=args.rate,
+        seconds=args.seconds,
+        sent=sent,
+        answered=answered,
+        failed=failed,
+        achieved_per_second=round(answered / elapsed, 1),
+        p50_ms=round(statistics.median(latencies), 2),
+        p90_ms=round(percentile(latencies, 0.90), 2),
+        p99_ms=round(percentile(latencies, 0.99), 2),
+        max_ms=round(max(latencies), 2),
+        decisions=dict(decisions),
+        database=args.url or ("postgresql" if args.postgres else "sqlite"),
+        service_cpu_ms_per_check=round(cpu_used * 1000 / answered, 2) if cpu_used and answered else None,
+        load_average_before=load_before,
+        load_average_after=load_average(),
     )
+
+
+SERVICE_POOL = 30
+"""Connections credit-service's engine may open (arflow_runtime.db: pool 10 + overflow 20)."""
+
+
+async def database_floor(database_url: str, args: argparse.Namespace) -> tuple[float, float, float]:
+    """p50, p99 and achieved rate of raw asyncpg SELECT-one-row + INSERT-one-row at the check rate."""
+    import asyncpg
+
+    dsn = database_url.replace("postgresql+asyncpg", "postgresql")
+    setup = await asyncpg.connect(dsn)
+    try:
+        await setup.execute(
+            "CREATE TABLE floor_accounts (customer_id varchar(128) PRIMARY KEY, credit_limit numeric(19,4));"
+            "CREATE TABLE floor_checks (order_id varchar(128) PRIMARY KEY, customer_id varchar(128), "
+            "amount numeric(19,4));"
+        )
+        customers = [f"BENCH-{index:04d}" for index in range(args.customers)]
+        await setup.executemany(
+            "INSERT INTO floor_accounts VALUES ($1, 10000)", [(customer,) for customer in customers]
+        )
+    finally:
+        await setup.close()
+    pool = await asyncpg.create_pool(dsn, min_size=min(10, SERVICE_POOL), max_size=SERVICE_POOL)
+    run = uuid.uuid4().hex[:6]
+    numbers = itertools.count()
+
+    async def send(_: int) -> str | None:
+        customer = random.choice(customers)
+        async with pool.acquire() as connection:
+            await connection.fetchrow(
+                "SELECT credit_limit FROM floor_accounts WHERE customer_id = $1", customer
+            )
+            await connection.execute(
+                "INSERT INTO floor_checks VALUES ($1, $2, $3)",
+                f"F-{run}-{next(numbers)}",
+                customer,
+                Decimal(random.randint(100, 500_000)) / 100,
+            )
+        return "done"
+
+    try:
+        if args.warmup:
+            await open_loop(send, min(args.rate, 100), args.warmup, args.connections)
+        latencies, _, outcomes, elapsed = await open_loop(
+            send, args.rate, args.seconds, args.connections, args.drain
+        )
+    finally:
+        await pool.close()
+    return (
+        round(statistics.median(latencies), 2),
+        round(percentile(latencies, 0.99), 2),
+        round(sum(outcomes.values()) / elapsed, 1),
+    )
+
+
+def results_document(figures: Figures, args: argparse.Namespace) -> dict[str, Any]:
+    """The figures in `make bench`'s format (docs/performance.md)."""
+    baseline = figures.baseline_p99_ms
+    return {
+        "benchmarks": [
+            {
+                "name": "credit_check_p99",
+                "figure": figures.p99_ms,
+                "unit": "ms",
+                "baseline": baseline,
+                "baseline_unit": "ms",
+                "ratio": round(figures.p99_ms / baseline, 3) if baseline else None,
+                "params": {
+                    "rate": figures.rate_per_second,
+                    "seconds": figures.seconds,
+                    "database": figures.database,
+                    "p50_ms": figures.p50_ms,
+                    "p90_ms": figures.p90_ms,
+                    "max_ms": figures.max_ms,
+                    "achieved_per_second": figures.achieved_per_second,
+                    "sent": figures.sent,
+                    "failed": figures.failed,
+                    "decisions": figures.decisions,
+                    "connections": args.connections,
+                    "customers": args.customers,
+                    "quick": args.quick,
+                    "service_cpu_ms_per_check": figures.service_cpu_ms_per_check,
+                    "load_average_before": figures.load_average_before,
+                    "load_average_after": figures.load_average_after,
+                    "baseline": {
+                        "what": "raw asyncpg SELECT one row + INSERT one row, open loop at the same rate",
+                        "p50_ms": figures.baseline_p50_ms,
+                        "p99_ms": figures.baseline_p99_ms,
+                        "achieved_per_second": figures.baseline_achieved_per_second,
+                        "pool": SERVICE_POOL,
+                    },
+                },
+            }
+        ]
+    }
 
 
 def main() -> None:
@@ -219,24 +466,48 @@ def main() -> None:
     parser.add_argument("--api-key", default=API_KEY, help="key with credit:check, credit:write (--url)")
     parser.add_argument("--postgres", help="server URL, e.g. postgresql+asyncpg://arflow@127.0.0.1:55432")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--results", type=Path, help="write the figures in `make bench`'s format to this file"
+    )
+    parser.add_argument("--quick", action="store_true", help="a tenth of the duration and warm-up, same rate")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.warmup = args.seconds / 10, args.warmup / 10
     if args.url:
-        figures = asyncio.run(measure(args.url, args.api_key, args))
+        figures = asyncio.run(measure(Service(args.url), args.api_key, args))
     elif args.postgres:
-        with throwaway_database(args.postgres) as database, credit_service(database) as url:
-            figures = asyncio.run(measure(url, API_KEY, args))
+        with throwaway_database(args.postgres) as database:
+            floor = asyncio.run(database_floor(database, args))
+            with credit_service(database) as service:
+                figures = asyncio.run(measure(service, API_KEY, args))
+        figures.baseline_p50_ms, figures.baseline_p99_ms, figures.baseline_achieved_per_second = floor
     else:
-        with credit_service(None) as url:
-            figures = asyncio.run(measure(url, API_KEY, args))
-    print(f"POST /v1/credit-checks, open loop at {figures.rate_per_second:g}/s for {figures.seconds:g}s "
-          f"({figures.database}): sent {figures.sent}, answered {figures.answered}, "
-          f"failed {figures.failed}, achieved {figures.achieved_per_second}/s")
-    print(f"latency ms: p50 {figures.p50_ms}  p90 {figures.p90_ms}  p99 {figures.p99_ms}  "
-          f"max {figures.max_ms}")
+        with credit_service(None) as service:
+            figures = asyncio.run(measure(service, API_KEY, args))
+    print(
+        f"POST /v1/credit-checks, open loop at {figures.rate_per_second:g}/s for {figures.seconds:g}s "
+        f"({figures.database}): sent {figures.sent}, answered {figures.answered}, "
+        f"failed {figures.failed}, achieved {figures.achieved_per_second}/s"
+    )
+    print(
+        f"latency ms: p50 {figures.p50_ms}  p90 {figures.p90_ms}  p99 {figures.p99_ms}  max {figures.max_ms}"
+    )
     print(f"decisions: {figures.decisions}")
+    print(
+        f"service CPU per check: {figures.service_cpu_ms_per_check} ms; "
+        f"load average {figures.load_average_before} -> {figures.load_average_after}"
+    )
+    if figures.baseline_p99_ms is not None:
+        print(
+            f"baseline (raw asyncpg SELECT+INSERT at the same rate): p50 {figures.baseline_p50_ms}  "
+            f"p99 {figures.baseline_p99_ms} ms, achieved {figures.baseline_achieved_per_second}/s"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(figures), indent=2) + "\n")
+    if args.results:
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results_document(figures, args), indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from arflow_contracts.ledger import BusinessDayClosedV1, InvoiceIssuedV1
 from arflow_credit.checks import CheckOutcome, OrderCheck, check_credit
 from arflow_credit.handlers import credit_handlers
 from arflow_credit.main import NAME, create_app
+from arflow_credit.policy_book import PolicyBook
 from arflow_credit.position import CreditPosition, credit_position
 from arflow_credit.rules import CreditRules
 from arflow_credit.settings import CreditSettings
@@ -52,10 +53,12 @@ class CreditCore:
     database: Database
     rules: CreditRules
     dispatcher: EventDispatcher = field(init=False)
+    book: PolicyBook = field(init=False)
     offsets: "count[int]" = field(default_factory=count)
 
     def __post_init__(self) -> None:
         self.dispatcher = EventDispatcher(NAME, credit_handlers(self.rules), self.database)
+        self.book = PolicyBook(self.rules)
 
     async def feed(self, data: EventData, *, customer_id: str | None = None) -> EventEnvelope:
         """Deliver one new event through inbox and handler."""
@@ -79,7 +82,7 @@ class CreditCore:
     async def check(self, order: OrderCheck, by: str = "erp") -> CheckOutcome:
         """A credit check through the same use case POST /v1/credit-checks runs."""
         async with self.database.unit_of_work() as uow:
-            outcome = await check_credit(uow, self.rules, order, by)
+            outcome = await check_credit(uow, self.rules, order, by, self.book)
             await uow.commit()
             return outcome
 

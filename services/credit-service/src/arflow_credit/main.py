@@ -8,6 +8,7 @@ from arflow_contracts import topics
 from arflow_credit.api import routers
 from arflow_credit.domain import CreditError
 from arflow_credit.handlers import credit_handlers
+from arflow_credit.policy_book import PolicyBook
 from arflow_credit.rules import CreditRules
 from arflow_credit.settings import CreditSettings
 from arflow_runtime.bus.base import Bus
@@ -43,5 +44,6 @@ def create_app(
     rules = CreditRules.from_settings(settings)
     app = create_service_app(definition(settings, rules), platform, bus)
     app.state.credit_rules = rules
+    app.state.policy_book = PolicyBook(rules)
     app.state.sqlite_decisions = asyncio.Lock()
     return app

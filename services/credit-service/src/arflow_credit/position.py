@@ -126,18 +126,7 @@ async def credit_position(
         unapplied_credit=max(summary.unapplied_credit, Decimal(0)),
     )
     records = tuple(await active_holds(session, customer_id)) if summary.on_hold else ()
-    if account.customer_limit is not None:
-        limit, source = account.customer_limit, "customer"
-    else:
-        sales: list[CreditSale] = []
-        if isinstance(policy.limit, DerivedLimit):
-            since = months_before(as_of, policy.limit.trailing_months)
-            sales = [
-                CreditSale(day, amount)
-                for day, amount in await credit_sales(session, customer_id, currency, since, as_of)
-                if amount > 0
-            ]
-        limit, source = resolve_limit(policy, as_of, sales), "policy"
+    limit, source = await credit_limit(session, rules, customer_id, account.customer_limit, policy, as_of)
     return CreditPosition(
         customer_id=customer_id,
         as_of=as_of,
@@ -152,3 +141,25 @@ async def credit_position(
         items=items,
         order_invoiced=summary.order_invoiced,
     )
+
+
+async def credit_limit(
+    session: AsyncSession,
+    rules: CreditRules,
+    customer_id: str,
+    customer_limit: Decimal | None,
+    policy: CreditPolicy,
+    as_of: date,
+) -> tuple[Decimal, str]:
+    """The customer's limit on `as_of` and where it comes from: its own, else its class's policy."""
+    if customer_limit is not None:
+        return customer_limit, "customer"
+    sales: list[CreditSale] = []
+    if isinstance(policy.limit, DerivedLimit):
+        since = months_before(as_of, policy.limit.trailing_months)
+        sales = [
+            CreditSale(day, amount)
+            for day, amount in await credit_sales(session, customer_id, rules.currency, since, as_of)
+            if amount > 0
+        ]
+    return resolve_limit(policy, as_of, sales), "policy"

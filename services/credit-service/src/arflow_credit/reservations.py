@@ -20,6 +20,21 @@ from arflow_runtime.log import get_logger
 log = get_logger(__name__)
 
 
+def reservation_for(
+    *, order_id: str, customer_id: str, amount: Decimal, currency: str, on: date, days: int
+) -> Reservation:
+    """The reservation of `amount` for an order not yet invoiced, from `on` for `days` days (not stored)."""
+    return Reservation(
+        order_id=order_id,
+        customer_id=customer_id,
+        amount=amount,
+        currency=currency,
+        reserved_on=on,
+        expires_on=on + timedelta(days=days),
+        status=ACTIVE,
+    )
+
+
 def new_reservation(
     session: AsyncSession,
     *,
@@ -31,14 +46,8 @@ def new_reservation(
     days: int,
 ) -> Reservation:
     """Hold `amount` for an order not yet invoiced, from `on` for `days` days."""
-    held = Reservation(
-        order_id=order_id,
-        customer_id=customer_id,
-        amount=amount,
-        currency=currency,
-        reserved_on=on,
-        expires_on=on + timedelta(days=days),
-        status=ACTIVE,
+    held = reservation_for(
+        order_id=order_id, customer_id=customer_id, amount=amount, currency=currency, on=on, days=days
     )
     session.add(held)
     return held

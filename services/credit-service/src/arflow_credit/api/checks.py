@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from arflow_contracts.identifiers import Identifier
 from arflow_contracts.money import Currency
-from arflow_credit.api.common import DecisionTurnDep, Instant, MoneyIn, RulesDep, money
+from arflow_credit.api.common import DecisionTurnDep, Instant, MoneyIn, PolicyBookDep, RulesDep, money
 from arflow_credit.checks import OrderCheck, cancel_order, check_credit, order_check, override_check
 from arflow_credit.domain import CheckReason
 from arflow_credit.store.checks import CreditCheckRecord, Reservation, reservation
@@ -126,6 +126,7 @@ async def post_credit_check(
     body: CreditCheckIn,
     uow: UnitOfWorkDep,
     rules: RulesDep,
+    book: PolicyBookDep,
     response: Response,
     principal: Annotated[Principal, require("credit:check")],
     turn: DecisionTurnDep,
@@ -134,11 +135,11 @@ async def post_credit_check(
     order = OrderCheck(body.order_id, body.customer_id, body.amount, body.currency)
     async with turn:
         try:
-            outcome = await check_credit(uow, rules, order, principal.name)
+            outcome = await check_credit(uow, rules, order, principal.name, book)
             await uow.commit()
         except IntegrityError:  # the same order (or a new customer) checked concurrently: try once more
             await uow.rollback()
-            outcome = await check_credit(uow, rules, order, principal.name)
+            outcome = await check_credit(uow, rules, order, principal.name, book)
             await uow.commit()
     if not outcome.new:
         response.status_code = status.HTTP_200_OK

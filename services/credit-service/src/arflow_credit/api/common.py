@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field
 from arflow_contracts.money import Amount, NonNegativeAmount
 from arflow_credit.amounts import money_text, utc
 from arflow_credit.concurrency import Precondition, expected_revision
+from arflow_credit.policy_book import PolicyBook
 from arflow_credit.rules import CreditRules
 from arflow_runtime.http import runtime_of
 
@@ -54,6 +55,14 @@ async def credit_rules(request: Request) -> CreditRules:
 
 
 RulesDep = Annotated[CreditRules, Depends(credit_rules)]
+
+
+async def policy_book(request: Request) -> PolicyBook:
+    """The running service's policies, cached between checks."""
+    return request.app.state.policy_book  # type: ignore[no-any-return]
+
+
+PolicyBookDep = Annotated[PolicyBook, Depends(policy_book)]
 
 
 async def if_match_precondition(
