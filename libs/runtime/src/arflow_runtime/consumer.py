@@ -13,6 +13,8 @@ from arflow_runtime.log import get_logger, mask_personal_data
 log = get_logger(__name__)
 
 Handle = Callable[[Record], Awaitable[None]]
+HandleBatch = Callable[[list[Record]], Awaitable[None]]
+BatchKey = Callable[[Record], object | None]
 
 
 class Poison(Exception):
@@ -67,6 +69,9 @@ class ConsumerLoop:
         backoff_base: float = 0.05,
         backoff_cap: float = 5.0,
         on_dead_letter: Callable[[Record, BaseException], None] | None = None,
+        batch_key: BatchKey | None = None,
+        handle_batch: HandleBatch | None = None,
+        max_records: int = 200,
     ) -> None:
         self.bus = bus
         self.group_id = group_id
@@ -76,6 +81,9 @@ class ConsumerLoop:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._on_dead_letter = on_dead_letter
+        self._batch_key = batch_key
+        self._handle_batch = handle_batch
+        self._max_records = max_records
         self.handled = 0
 
     async def run(self) -> None:
@@ -83,16 +91,48 @@ class ConsumerLoop:
         subscription = await self._subscribe()
         try:
             while True:
-                records = await subscription.poll(timeout=1.0)
+                records = await subscription.poll(timeout=1.0, max_records=self._max_records)
                 if not records:
                     continue
                 offsets: dict[tuple[str, int], int] = {}
-                for record in records:
-                    await self._process(record)
-                    offsets[(record.topic, record.partition)] = record.offset + 1
+                for run in self._runs(records):
+                    await self._process_run(run)
+                    for record in run:
+                        offsets[(record.topic, record.partition)] = record.offset + 1
                 await subscription.commit(offsets)
         finally:
             await subscription.close()
+
+    def _runs(self, records: list[Record]) -> list[list[Record]]:
+        """Consecutive records that share a batch key form a run; any other record is a run of one."""
+        if self._batch_key is None or self._handle_batch is None:
+            return [[record] for record in records]
+        runs: list[list[Record]] = []
+        previous: object | None = None
+        for record in records:
+            key = self._batch_key(record)
+            if key is not None and key == previous:
+                runs[-1].append(record)
+            else:
+                runs.append([record])
+            previous = key
+        return runs
+
+    async def _process_run(self, run: list[Record]) -> None:
+        if len(run) > 1 and self._handle_batch is not None:
+            try:
+                await self._handle_batch(run)
+                self.handled += len(run)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # Rolled back as a whole: each record gets its own retries and dead-lettering.
+                log.warning(
+                    "event.batch.failed", topic=run[0].topic, records=len(run), error=type(error).__name__
+                )
+        for record in run:
+            await self._process(record)
 
     async def _subscribe(self) -> Subscription:
         attempt = 0

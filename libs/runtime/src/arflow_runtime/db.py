@@ -1,6 +1,6 @@
 """Database engines and the unit of work: state and outgoing events commit together."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -99,6 +99,11 @@ class UnitOfWork:
         return await self._outbox.append(
             self.session, data, customer_id=customer_id, causation_id=causation_id
         )
+
+    async def publish_many(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
+        """Stage many (event, customer id) pairs in the outbox at once, in order."""
+        self._published += len(items)
+        return await self._outbox.append_many(self.session, items)
 
     async def commit(self) -> None:
         """Commit state and staged events together, then wake the relay."""

@@ -10,7 +10,7 @@ from arflow_runtime import context
 from arflow_runtime.bus.base import Record
 from arflow_runtime.consumer import Poison
 from arflow_runtime.db import Database, UnitOfWork
-from arflow_runtime.inbox import claim
+from arflow_runtime.inbox import claim, claim_many
 from arflow_runtime.log import get_logger
 from arflow_runtime.metrics import ServiceMetrics
 
@@ -18,6 +18,8 @@ log = get_logger(__name__)
 
 E = TypeVar("E", bound=EventData)
 EventHandler = Callable[[Any, EventEnvelope, UnitOfWork], Awaitable[None]]
+BatchHandler = Callable[[list[tuple[Any, EventEnvelope]], UnitOfWork], Awaitable[None]]
+"""Applies a run of consecutive events of one contract in one transaction, in their order."""
 
 
 class EventHandlers:
@@ -25,6 +27,7 @@ class EventHandlers:
 
     def __init__(self) -> None:
         self._handlers: dict[type[EventData], EventHandler] = {}
+        self._batch_handlers: dict[type[EventData], BatchHandler] = {}
 
     def on(self, contract: type[E]) -> Callable[[EventHandler], EventHandler]:
         """Decorator: `@handlers.on(InvoiceIssuedV1)` registers the function below it."""
@@ -36,6 +39,29 @@ class EventHandlers:
             return function
 
         return register
+
+    def on_batch(self, contract: type[E]) -> Callable[[BatchHandler], BatchHandler]:
+        """Decorator: also apply runs of this contract's events together (it needs an `on` handler too).
+
+        The batch handler must have the effect of the single handler applied to each event in
+        order; a batch that fails is rolled back and its events are handled one by one.
+        """
+
+        def register(function: BatchHandler) -> BatchHandler:
+            if contract in self._batch_handlers:
+                raise ValueError(f"{contract.__name__} already has a batch handler")
+            self._batch_handlers[contract] = function
+            return function
+
+        return register
+
+    def batches(self) -> bool:
+        """Whether any contract has a batch handler."""
+        return bool(self._batch_handlers)
+
+    def get_batch(self, contract: type[EventData]) -> BatchHandler | None:
+        """The batch handler for a contract, if it has one."""
+        return self._batch_handlers.get(contract)
 
     def get(self, contract: type[EventData]) -> EventHandler | None:
         """The handler for a contract, if this service handles it."""
@@ -89,6 +115,41 @@ class EventDispatcher:
             self._count(record, envelope, "applied")
         finally:
             context.clear()
+
+    def batch_key(self, record: Record) -> tuple[str, str] | None:
+        """(type, version) from the record's headers when its contract has a batch handler."""
+        headers = dict(record.headers)
+        event_type, version = headers.get("ce_type"), headers.get("event_version")
+        if event_type is None or version is None:
+            return None
+        try:
+            contract = contract_for(event_type.decode(), int(version))
+        except (UnknownEvent, ValueError):
+            return None
+        return (
+            (contract.event_type, str(contract.event_version)) if self._handlers.get_batch(contract) else None
+        )
+
+    async def dispatch_batch(self, records: list[Record]) -> None:
+        """Apply a run of one contract's records in one transaction; any error rolls all of it back."""
+        decoded = [_decode(record) for record in records]
+        contract = contract_for(decoded[0].event_type, decoded[0].event_version)
+        handler = self._handlers.get_batch(contract)
+        if handler is None or any(
+            (e.event_type, e.event_version) != (contract.event_type, contract.event_version) for e in decoded
+        ):
+            raise ValueError("a batch holds one contract with a batch handler")
+        items = [(contract.model_validate(envelope.data), envelope) for envelope in decoded]
+        async with self._database.unit_of_work() as uow:
+            fresh = await claim_many(
+                uow.session, self.consumer, [(str(e.event_id), e.event_type) for e in decoded]
+            )
+            new = [(data, envelope) for data, envelope in items if str(envelope.event_id) in fresh]
+            if new:
+                await handler(new, uow)
+            await uow.commit()
+        for record, envelope in zip(records, decoded, strict=True):
+            self._count(record, envelope, "applied" if str(envelope.event_id) in fresh else "duplicate")
 
     def _count(self, record: Record, envelope: EventEnvelope, outcome: str) -> None:
         if self._metrics:

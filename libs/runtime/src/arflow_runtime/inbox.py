@@ -1,5 +1,6 @@
 """Inbox: the id of each applied event is recorded in the same transaction as its effect."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,3 +20,22 @@ async def claim(session: AsyncSession, consumer: str, event_id: str, event_type:
     )
     result = await session.execute(statement)
     return bool(result.rowcount)
+
+
+async def claim_many(session: AsyncSession, consumer: str, events: Sequence[tuple[str, str]]) -> set[str]:
+    """Record that `consumer` applies these (event id, type) pairs; returns the ids not applied before."""
+    if not events:
+        return set()
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    now = datetime.now(UTC)
+    # executemany form: one cached statement however many events (no per-batch compile).
+    statement = (
+        insert(inbox)
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(inbox.c.event_id)
+    )
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "event_type": event_type, "applied_at": now}
+        for event_id, event_type in events
+    ]
+    return set((await session.execute(statement, rows)).scalars())

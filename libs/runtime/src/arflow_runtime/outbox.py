@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,52 @@ class Outbox:
             )
         )
         return envelope
+
+    async def append_many(
+        self,
+        session: AsyncSession,
+        items: Sequence[tuple[EventData, str]],
+        *,
+        causation_id: str | None = None,
+    ) -> list[EventEnvelope]:
+        """Stage many events (each with its customer id) with one lock statement and one insert."""
+        if not items:
+            return []
+        envelopes = [
+            wrap(
+                data,
+                customer_id=customer_id,
+                producer=self.producer,
+                correlation_id=context.correlation_id(),
+                causation_id=causation_id or context.causation_id(),
+            )
+            for data, customer_id in items
+        ]
+        if session.bind.dialect.name == "postgresql":
+            # The customers' locks in one statement, in key order, so two batches never deadlock.
+            await session.execute(
+                text(
+                    "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
+                    " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+                ),
+                {"keys": sorted({customer_id for _, customer_id in items})},
+            )
+        now = datetime.now(UTC)
+        await session.execute(
+            outbox.insert(),
+            [
+                {
+                    "event_id": str(envelope.event_id),
+                    "topic": self.topic_prefix + data.topic,
+                    "message_key": customer_id,
+                    "payload": envelope.to_bytes(),
+                    "headers": json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
+                    "created_at": now,
+                }
+                for envelope, (data, customer_id) in zip(envelopes, items, strict=True)
+            ],
+        )
+        return envelopes
 
     def notify(self) -> None:
         """Wake the relay: something was committed."""

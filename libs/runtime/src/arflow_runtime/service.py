@@ -146,13 +146,18 @@ def create_service_app(
         runtime.relay = OutboxRelay(engine, outbox, service_bus, definition.settings.outbox_batch_size)
         jobs: dict[str, Callable[[], Awaitable[None]]] = {"outbox-relay": runtime.relay.run}
         if consumed:
+            dispatcher = EventDispatcher(definition.name, definition.handlers, database, metrics)
             loop = ConsumerLoop(
                 service_bus,
                 runtime.consumer_group,
                 consumed,
-                EventDispatcher(definition.name, definition.handlers, database, metrics),
+                dispatcher,
                 max_attempts=definition.settings.consumer_max_attempts,
                 on_dead_letter=lambda record, _: metrics.dead_lettered.labels(record.topic).inc(),
+                batch_key=dispatcher.batch_key,
+                handle_batch=dispatcher.dispatch_batch,
+                # Services that apply runs of events together read bigger runs per poll.
+                max_records=1000 if definition.handlers.batches() else 200,
             )
             runtime.consumers.append(loop)
             jobs["consumer"] = loop.run

@@ -13,21 +13,20 @@ from arflow_contracts.dunning import ChargeRequestedV1
 from arflow_contracts.ledger import ChargePostedV1
 from arflow_dunning.action_scope import ActionScope, natural_id
 from arflow_dunning.domain import Fee, LateInterest, fee_amount, interest_terms, late_interest
+from arflow_dunning.invoice_rows import InvoiceRow
 from arflow_dunning.receivables import find_watched, note_invoice
-from arflow_dunning.store import ChargeRequest, WatchedInvoice
+from arflow_dunning.store import ChargeRequest
 from arflow_runtime.db import UnitOfWork
 
 
-async def request_fee(scope: ActionScope, stage: str, invoice: WatchedInvoice, action: Fee) -> None:
+async def request_fee(scope: ActionScope, stage: str, invoice: InvoiceRow, action: Fee) -> None:
     """Request the stage's fee on the invoice (nothing when no fee is set for its currency)."""
     amount = fee_amount(action, invoice.currency, invoice.dunning_fee)
     if amount > 0:
         await _request(scope, stage, invoice, "fee", amount, reason=f"dunning stage {stage}")
 
 
-async def request_interest(
-    scope: ActionScope, stage: str, invoice: WatchedInvoice, action: LateInterest
-) -> None:
+async def request_interest(scope: ActionScope, stage: str, invoice: InvoiceRow, action: LateInterest) -> None:
     """Request late interest accrued since the due date or the last charge, up to the business date."""
     rate = Decimal(invoice.late_interest_rate) if invoice.late_interest_rate else None
     terms = interest_terms(action, rate, invoice.day_count)
@@ -58,7 +57,7 @@ async def request_interest(
 async def _request(
     scope: ActionScope,
     stage: str,
-    invoice: WatchedInvoice,
+    invoice: InvoiceRow,
     kind: str,
     amount: Decimal,
     *,
@@ -66,19 +65,21 @@ async def _request(
     **interest: object,
 ) -> None:
     request_id = natural_id("charge", invoice.invoice_number, stage, kind)
-    scope.uow.session.add(
-        ChargeRequest(
-            request_id=request_id,
-            invoice_number=invoice.invoice_number,
-            customer_id=invoice.customer_id,
-            stage=stage,
-            kind=kind,
-            amount=amount,
-            currency=invoice.currency,
-            requested_on=scope.as_of,
-        )
+    scope.charges.append(
+        {
+            "request_id": request_id,
+            "invoice_number": invoice.invoice_number,
+            "customer_id": invoice.customer_id,
+            "stage": stage,
+            "kind": kind,
+            "amount": amount,
+            "currency": invoice.currency,
+            "requested_on": scope.as_of,
+            "posted_charge_id": None,
+            "posted_on": None,
+        }
     )
-    await scope.uow.publish(
+    scope.publish(
         ChargeRequestedV1(
             request_id=request_id,
             customer_id=invoice.customer_id,
@@ -90,7 +91,7 @@ async def _request(
             as_of=scope.as_of,  # type: ignore[arg-type]
             **interest,  # type: ignore[arg-type]
         ),
-        customer_id=invoice.customer_id,
+        invoice.customer_id,
     )
     scope.note(
         invoice.customer_id,

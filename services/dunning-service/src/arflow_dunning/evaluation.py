@@ -1,29 +1,27 @@
 """Stage evaluation over the store: the pure rule applied to a batch of customers' open invoices.
 
-A batch loads every open invoice of its customers at once (a customer's message lists all its
-invoices at a stage, so a customer is never split across batches), opens cases for invoices that
-went overdue, evaluates each invoice with the domain's `evaluate_invoice`, records newly reached
-stages under their natural key and applies their actions, then writes the changed rows back.
+A batch reads, with one query, the invoices of its customers the evaluation can move (the
+`needs_evaluation` filter: an invoice whose next stage day is later, and that nothing else
+concerns, provably stays where it is), opens cases for invoices that went overdue, decides each
+invoice with the domain's `evaluate_invoice`, and reads the invoices already standing at a stage
+some invoice of the customer just reached (a customer's message lists them too). Newly reached
+stages are recorded under their natural key, their actions are collected, and everything is
+written back with one statement per kind: stage rows, invoice rows, cases, timeline, tasks,
+charge requests and the outbox.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow_dunning.action_scope import ActionScope
-from arflow_dunning.cases import (
-    attach_earlier_entries,
-    close_if_settled,
-    open_case,
-    open_cases_of,
-    timeline_entry,
-)
+from arflow_dunning.case_batches import close_handed_over_cases, open_cases_for_overdue
+from arflow_dunning.cases import open_cases_of
 from arflow_dunning.domain import (
     DecisionReason,
     DunningPolicy,
@@ -33,12 +31,12 @@ from arflow_dunning.domain import (
     carry_over_stage,
     evaluate_invoice,
 )
+from arflow_dunning.invoice_rows import WATCHED, WRITTEN, InvoiceRow, read_rows_of, write_rows, written_values
 from arflow_dunning.policies import PolicyBook
 from arflow_dunning.promises import settle_promises_after_evaluation
 from arflow_dunning.stage_actions import HANDED_OVER, Evaluated, apply_stage_actions
 from arflow_dunning.store import (
     OPEN,
-    CollectionCase,
     DunningCustomer,
     PromiseToPayRecord,
     StageReached,
@@ -48,7 +46,8 @@ from arflow_runtime.db import UnitOfWork
 
 NEVER = date(9999, 12, 31)
 """`next_stage_due_on` of an invoice that has reached its policy's last stage."""
-_INSERT_BATCH = 500
+_INSERT_BATCH = 5000
+_STATUS = WRITTEN.index("status")
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ async def customers_to_evaluate(session: AsyncSession, as_of: date, after: str |
     return list((await session.execute(query.distinct().order_by(WatchedInvoice.customer_id))).scalars())
 
 
-def stage_position(invoice: WatchedInvoice, policy: DunningPolicy, book: PolicyBook) -> int | None:
+def stage_position(invoice: InvoiceRow, policy: DunningPolicy, book: PolicyBook) -> int | None:
     """Where the invoice stands in `policy`, carried over when it was dunned under another policy."""
     if invoice.stage is None:
         return None
@@ -110,7 +109,7 @@ def next_stage_due(
 
 
 def _state(
-    invoice: WatchedInvoice, position: int | None, promise: PromiseToPayRecord | None
+    invoice: InvoiceRow, position: int | None, promise: PromiseToPayRecord | None
 ) -> InvoiceDunningState:
     held = promise if promise is not None and promise.currency == invoice.currency else None
     return InvoiceDunningState(
@@ -147,37 +146,6 @@ def _remember(item: Evaluated) -> None:
         stage_reached_on=state.stage_reached_on,
         next_stage_due_on=next_stage_due(policy, state.stage_index, invoice.due_date, state.stage_reached_on),
     )
-
-
-async def _open_cases(
-    session: AsyncSession, invoices: Sequence[WatchedInvoice], cases: dict[str, CollectionCase], as_of: date
-) -> None:
-    overdue: dict[str, list[WatchedInvoice]] = defaultdict(list)
-    for invoice in invoices:
-        if invoice.case_id is None and invoice.due_date < as_of and invoice.outstanding > 0:
-            overdue[invoice.customer_id].append(invoice)
-    joined: dict[str, set[str]] = {}
-    for customer_id, items in overdue.items():
-        numbers = [invoice.invoice_number for invoice in items]
-        case = cases.get(customer_id)
-        if case is None:
-            case = cases[customer_id] = open_case(session, customer_id, as_of, numbers)
-        else:
-            session.add(
-                timeline_entry(
-                    customer_id=customer_id,
-                    case_id=case.case_id,
-                    on=as_of,
-                    kind="invoices_overdue",
-                    invoice_numbers=numbers,
-                )
-            )
-        for invoice in items:
-            invoice.case_id = case.case_id
-        joined[case.case_id] = set(numbers)
-    if joined:
-        await session.flush()
-        await attach_earlier_entries(session, joined)
 
 
 def _reached_row(item: Evaluated, as_of: date) -> dict[str, Any]:
@@ -234,43 +202,92 @@ async def _by_key(session: AsyncSession, key: Any, values: Sequence[str]) -> dic
     return {getattr(row, key.key): row for row in rows.scalars()}
 
 
+def _decide(
+    invoice: InvoiceRow,
+    policy: DunningPolicy,
+    book: PolicyBook,
+    promises: dict[str, PromiseToPayRecord],
+    as_of: date,
+) -> Evaluated:
+    state = _state(invoice, stage_position(invoice, policy, book), promises.get(invoice.promise_id or ""))
+    return Evaluated(invoice, policy, evaluate_invoice(state, policy, as_of))
+
+
+async def _standing_at_reached_stages(
+    session: AsyncSession,
+    evaluated: list[Evaluated],
+    policies: dict[str, DunningPolicy],
+    book: PolicyBook,
+    as_of: date,
+) -> list[Evaluated]:
+    """Invoices left out by the filter that stand at a stage a customer's invoice just reached.
+
+    They do not move (the filter proves it), but the customer's message lists them; the engine
+    decides them like the others, so paused or settled ones stay off the message.
+    """
+    triggered = {
+        (item.invoice.customer_id, item.policy.id, item.decision.stage_index)
+        for item in evaluated
+        if item.decision.advanced
+        and item.decision.current_stage
+        and item.decision.current_stage.notifications
+    }
+    if not triggered:
+        return []
+    keys = sorted({policies[customer].stages[index or 0].key for customer, _, index in triggered})
+    rows = await read_rows_of(
+        session,
+        [customer for customer, _, _ in triggered],
+        WATCHED.c.status == OPEN,
+        WATCHED.c.stage.in_(keys),
+        not_(needs_evaluation(as_of)),
+    )
+    standing = []
+    for row in rows:
+        policy = policies[row.customer_id]
+        if (row.customer_id, policy.id, stage_position(row, policy, book)) in triggered:
+            standing.append(_decide(row, policy, book, {}, as_of))
+    return standing
+
+
 async def evaluate_customers(
     uow: UnitOfWork, as_of: date, customer_ids: Sequence[str], book: PolicyBook, default_class: str
 ) -> Tally:
-    """Evaluate every open invoice of these customers as of a business date (one transaction)."""
+    """Evaluate the open invoices of these customers as of a business date (one transaction)."""
     session = uow.session
-    invoices = list(
-        (
-            await session.execute(
-                select(WatchedInvoice)
-                .where(WatchedInvoice.customer_id.in_(customer_ids), WatchedInvoice.status == OPEN)
-                .order_by(WatchedInvoice.customer_id, WatchedInvoice.due_date, WatchedInvoice.invoice_number)
-            )
-        ).scalars()
-    )
+    invoices = await read_rows_of(session, customer_ids, needs_evaluation(as_of))
     if not invoices:
         return Tally()
-    customers = await _by_key(session, DunningCustomer.customer_id, customer_ids)
-    promise_ids = [invoice.promise_id for invoice in invoices if invoice.promise_id]
-    promises = await _by_key(session, PromiseToPayRecord.promise_id, promise_ids)
-    cases = await open_cases_of(session, customer_ids)
-    await _open_cases(session, invoices, cases, as_of)
-    evaluated = []
-    for invoice in invoices:
-        customer = customers.get(invoice.customer_id)
-        policy = book.for_customer(
+    ids = sorted({invoice.customer_id for invoice in invoices})
+    before = {invoice.invoice_number: written_values(invoice) for invoice in invoices}
+    customers = await _by_key(session, DunningCustomer.customer_id, ids)
+    promises = await _by_key(
+        session, PromiseToPayRecord.promise_id, [i.promise_id for i in invoices if i.promise_id]
+    )
+    scope = ActionScope(uow, as_of, customers, await open_cases_of(session, ids), default_class)
+    await open_cases_for_overdue(scope, invoices)
+    policies = {
+        customer_id: book.for_customer(
             customer.risk_class if customer else None, customer.segment if customer else None
         )
-        state = _state(invoice, stage_position(invoice, policy, book), promises.get(invoice.promise_id or ""))
-        evaluated.append(Evaluated(invoice, policy, evaluate_invoice(state, policy, as_of)))
+        for customer_id in ids
+        for customer in [customers.get(customer_id)]
+    }
+    evaluated = [_decide(i, policies[i.customer_id], book, promises, as_of) for i in invoices]
+    standing = await _standing_at_reached_stages(session, evaluated, policies, book, as_of)
+    before.update((item.invoice.invoice_number, written_values(item.invoice)) for item in standing)
+    evaluated += standing
     await _record_reached(session, evaluated, as_of)
     for item in evaluated:
         _remember(item)
-    scope = ActionScope(uow, as_of, customers, cases, default_class)
     reached = await apply_stage_actions(scope, evaluated)
+    await scope.flush()
     await settle_promises_after_evaluation(scope, evaluated, promises)
-    for invoice in invoices:
-        if invoice.status == HANDED_OVER:
-            await close_if_settled(session, invoice.case_id, as_of, HANDED_OVER)
-    await session.flush()
+    rows = [item.invoice for item in evaluated]
+    await write_rows(session, [row for row in rows if written_values(row) != before[row.invoice_number]])
+    handed_over = [
+        row for row in rows if row.status == HANDED_OVER and before[row.invoice_number][_STATUS] == OPEN
+    ]
+    await close_handed_over_cases(scope, handed_over, HANDED_OVER)
+    await scope.flush()
     return Tally(len(invoices), reached)

@@ -14,7 +14,7 @@ from arflow_contracts.ledger import (
     InvoiceWrittenOffV1,
     PaymentAllocatedV1,
 )
-from arflow_dunning import charge_requests, credit_events, dispute_events, ledger_events
+from arflow_dunning import charge_requests, credit_events, dispute_events, ledger_events, overdue_batches
 from arflow_dunning.business_days import close_business_day, evaluate_customer_now
 from arflow_dunning.settings import EvaluationRules
 from arflow_runtime.db import UnitOfWork
@@ -40,6 +40,11 @@ def dunning_handlers(rules: EvaluationRules) -> EventHandlers:
         """An invoice went overdue: its customer is evaluated at once, as of the closed date."""
         if await ledger_events.invoice_overdue(event, envelope, uow):
             await evaluate_customer_now(uow, event.as_of, event.customer_id, rules)
+
+    @handlers.on_batch(InvoiceOverdueV1)
+    async def invoices_overdue(items: list[tuple[InvoiceOverdueV1, EventEnvelope]], uow: UnitOfWork) -> None:
+        """A run of them (a close marks many at once): the same effect, one evaluation per date."""
+        await overdue_batches.invoices_overdue(uow, [event for event, _ in items], rules)
 
     @handlers.on(BusinessDayClosedV1)
     async def business_day_closed(event: BusinessDayClosedV1, _: EventEnvelope, uow: UnitOfWork) -> None:

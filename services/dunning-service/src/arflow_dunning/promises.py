@@ -24,6 +24,7 @@ from arflow_dunning.store import OPEN, CollectionCase, PromiseToPayRecord, Watch
 from arflow_runtime.log import get_logger
 
 if TYPE_CHECKING:
+    from arflow_dunning.invoice_rows import InvoiceRow
     from arflow_dunning.stage_actions import Evaluated
 
 log = get_logger(__name__)
@@ -167,7 +168,7 @@ async def settle_promises_after_evaluation(
     scope: ActionScope, evaluated: "list[Evaluated]", promises: dict[str, PromiseToPayRecord]
 ) -> None:
     """Promises the evaluation found broken or kept: signal, escalate, stop pausing."""
-    broken: dict[str, list[WatchedInvoice]] = {}
+    broken: dict[str, list[InvoiceRow]] = {}
     kept: set[str] = set()
     for item in evaluated:
         promise_id, state = item.invoice.promise_id, item.decision.state
@@ -183,7 +184,7 @@ async def settle_promises_after_evaluation(
         if promise.status != OPEN:
             continue
         await _resolve(session, promise, PromiseStatus.BROKEN, scope.as_of)
-        await scope.uow.publish(
+        scope.publish(
             PromiseToPayBrokenV1(
                 promise_id=promise_id,
                 customer_id=promise.customer_id,
@@ -195,7 +196,7 @@ async def settle_promises_after_evaluation(
                 invoice_numbers=tuple(promise.invoice_numbers),
                 case_id=promise.case_id,
             ),
-            customer_id=promise.customer_id,
+            promise.customer_id,
         )
         await create_task(
             scope,

@@ -5,7 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from arflow_dunning.domain import expected_loss, probability_of_default, round_money
-from arflow_dunning.store import DunningCustomer, WatchedInvoice
+from arflow_dunning.invoice_rows import InvoiceRow
+from arflow_dunning.store import DunningCustomer
 
 
 def default_probability(customer: DunningCustomer | None, default_class: str) -> Decimal:
@@ -17,7 +18,7 @@ def default_probability(customer: DunningCustomer | None, default_class: str) ->
 
 
 def expected_loss_of(
-    invoices: Iterable[WatchedInvoice], customer: DunningCustomer | None, as_of: date, default_class: str
+    invoices: Iterable[InvoiceRow], customer: DunningCustomer | None, as_of: date, default_class: str
 ) -> Decimal:
     """Expected loss of invoices in one currency, each weighted by its own age."""
     pd = default_probability(customer, default_class)

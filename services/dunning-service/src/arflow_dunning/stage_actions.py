@@ -7,7 +7,7 @@ stage (listing every invoice it has at that stage), and one task or hold request
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arflow_contracts.dunning import (
     CreditHoldRequestedV1,
@@ -34,7 +34,7 @@ from arflow_dunning.domain import (
     StageDecision,
     customer_messages,
 )
-from arflow_dunning.store import WatchedInvoice
+from arflow_dunning.invoice_rows import InvoiceRow
 from arflow_runtime.log import get_logger
 
 log = get_logger(__name__)
@@ -62,7 +62,7 @@ LEGAL_TASKS: dict[type, str] = {
 class Evaluated:
     """One invoice's evaluation: the row, its policy, the decision, and whether the stage is new."""
 
-    invoice: WatchedInvoice
+    invoice: InvoiceRow
     policy: DunningPolicy
     decision: StageDecision
     newly_reached: bool = False
@@ -76,11 +76,11 @@ class StageGroup:
     policy: DunningPolicy
     position: int
     stage: DunningStage
-    invoices: list[WatchedInvoice]
+    invoices: list[InvoiceRow]
+    numbers: list[str] = field(init=False)
 
-    @property
-    def numbers(self) -> list[str]:
-        return sorted(invoice.invoice_number for invoice in self.invoices)
+    def __post_init__(self) -> None:
+        self.numbers = sorted(invoice.invoice_number for invoice in self.invoices)
 
 
 def stage_groups(evaluated: list[Evaluated]) -> list[StageGroup]:
@@ -121,7 +121,7 @@ async def apply_stage_actions(scope: ActionScope, evaluated: list[Evaluated]) ->
 
 async def _announce(scope: ActionScope, group: StageGroup) -> None:
     names = list(dict.fromkeys(ACTION_NAMES[type(action)] for action in group.stage.actions))
-    await scope.uow.publish(
+    scope.publish(
         DunningStageReachedV1(
             customer_id=group.customer_id,
             policy_id=group.policy.id,
@@ -133,7 +133,7 @@ async def _announce(scope: ActionScope, group: StageGroup) -> None:
             case_id=scope.case_id(group.customer_id),
             actions=tuple(names),
         ),
-        customer_id=group.customer_id,
+        group.customer_id,
     )
     scope.note(
         group.customer_id,
@@ -154,7 +154,7 @@ async def _announce(scope: ActionScope, group: StageGroup) -> None:
 
 
 async def _notify(
-    scope: ActionScope, group: StageGroup, message: CustomerMessage, by_number: dict[str, WatchedInvoice]
+    scope: ActionScope, group: StageGroup, message: CustomerMessage, by_number: dict[str, InvoiceRow]
 ) -> None:
     customer = scope.customers.get(group.customer_id)
     listed = [line.invoice_id for line in message.lines]
@@ -170,7 +170,7 @@ async def _notify(
             *group.numbers,
         )
         channels = [str(channel) for channel in notification.channels]
-        await scope.uow.publish(
+        scope.publish(
             NotificationRequestedV1(
                 request_id=request_id,
                 customer_id=group.customer_id,
@@ -184,7 +184,7 @@ async def _notify(
                 formal_demand=notification.formal_demand,
                 stage_key=group.stage.key,
             ),
-            customer_id=group.customer_id,
+            group.customer_id,
         )
         scope.note(
             group.customer_id,
@@ -198,7 +198,7 @@ async def _notify(
         )
 
 
-def _notice_line(scope: ActionScope, invoice: WatchedInvoice) -> NoticeLine:
+def _notice_line(scope: ActionScope, invoice: InvoiceRow) -> NoticeLine:
     return NoticeLine(
         invoice_number=invoice.invoice_number,
         currency=invoice.currency,
@@ -249,7 +249,7 @@ async def _request_hold(scope: ActionScope, group: StageGroup) -> None:
     request_id = natural_id(
         "hold", group.customer_id, group.policy.id, group.stage.key, scope.as_of, *group.numbers
     )
-    await scope.uow.publish(
+    scope.publish(
         CreditHoldRequestedV1(
             request_id=request_id,
             customer_id=group.customer_id,
@@ -259,7 +259,7 @@ async def _request_hold(scope: ActionScope, group: StageGroup) -> None:
             stage=group.position + 1,
             invoice_numbers=tuple(group.numbers),
         ),
-        customer_id=group.customer_id,
+        group.customer_id,
     )
     scope.note(
         group.customer_id,

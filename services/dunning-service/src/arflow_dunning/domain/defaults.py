@@ -44,15 +44,23 @@ EMAIL, SMS, LETTER = Channel.EMAIL, Channel.SMS, Channel.LETTER
 
 STANDARD_FEE = Fee(
     {
-        "EUR": Decimal("15.00"), "USD": Decimal("15.00"), "GBP": Decimal("12.00"),
-        "CHF": Decimal("15.00"), "CNY": Decimal("100.00"), "JPY": Decimal("2000"),
+        "EUR": Decimal("15.00"),
+        "USD": Decimal("15.00"),
+        "GBP": Decimal("12.00"),
+        "CHF": Decimal("15.00"),
+        "CNY": Decimal("100.00"),
+        "JPY": Decimal("2000"),
     }
 )
 """Dunning fee when the contract names none; currencies not listed are charged no fee."""
 
 LEGAL_MINIMUM = {
-    "EUR": Decimal("250"), "USD": Decimal("250"), "GBP": Decimal("200"),
-    "CHF": Decimal("250"), "CNY": Decimal("2000"), "JPY": Decimal("35000"),
+    "EUR": Decimal("250"),
+    "USD": Decimal("250"),
+    "GBP": Decimal("200"),
+    "CHF": Decimal("250"),
+    "CNY": Decimal("2000"),
+    "JPY": Decimal("35000"),
 }
 """Least outstanding amount worth a lawyer or an agency; currencies not listed have none."""
 
@@ -78,9 +86,7 @@ def _lawyer(days: int) -> DunningStage:
 
 
 def _agency(days: int) -> DunningStage:
-    actions = (
-        AgencyHandover(), LitigationReview(), _notify(templates.AGENCY_HANDOVER, LETTER), INTEREST
-    )
+    actions = (AgencyHandover(), LitigationReview(), _notify(templates.AGENCY_HANDOVER, LETTER), INTEREST)
     return DunningStage("agency_handover", days, actions, minimum_amounts=LEGAL_MINIMUM)
 
 
@@ -97,7 +103,8 @@ CLASS_A = DunningPolicy(
         DunningStage("reminder_1", 7, (_notify(templates.REMINDER_1, EMAIL),)),
         DunningStage("reminder_2", 21, (_notify(templates.REMINDER_2, EMAIL),)),
         DunningStage(
-            "formal_demand", 30,
+            "formal_demand",
+            30,
             (
                 _call(Assignee.SALESPERSON),
                 _notify(templates.FORMAL_DEMAND, EMAIL, LETTER, formal=True),
@@ -105,9 +112,7 @@ CLASS_A = DunningPolicy(
         ),
         _final(45),
         _lawyer(75),
-        DunningStage(
-            "litigation_review", 120, (LitigationReview(), INTEREST), minimum_amounts=LEGAL_MINIMUM
-        ),
+        DunningStage("litigation_review", 120, (LitigationReview(), INTEREST), minimum_amounts=LEGAL_MINIMUM),
     ),
 )
 
@@ -120,7 +125,8 @@ CLASS_B = DunningPolicy(
         DunningStage("reminder_1", 1, (_notify(templates.REMINDER_1, EMAIL),)),
         DunningStage("reminder_2", 7, (_notify(templates.REMINDER_2, EMAIL, SMS),)),
         DunningStage(
-            "formal_demand", 15,
+            "formal_demand",
+            15,
             (_call(), _notify(templates.FORMAL_DEMAND, EMAIL, LETTER, formal=True)),
         ),
         _final(30),
@@ -138,7 +144,8 @@ CLASS_C = DunningPolicy(
         DunningStage("reminder_1", 1, (_notify(templates.REMINDER_1, EMAIL, SMS),)),
         DunningStage("reminder_2", 5, (_notify(templates.REMINDER_2, EMAIL, SMS), _call())),
         DunningStage(
-            "formal_demand", 10,
+            "formal_demand",
+            10,
             (_call(), _notify(templates.FORMAL_DEMAND, EMAIL, LETTER, formal=True), STANDARD_FEE),
         ),
         _final(20),
@@ -155,7 +162,8 @@ CLASS_D = DunningPolicy(
         _friendly(-7, EMAIL, SMS),
         DunningStage("reminder_1", 1, (_notify(templates.REMINDER_1, EMAIL, SMS), _call())),
         DunningStage(
-            "formal_demand", 5,
+            "formal_demand",
+            5,
             (
                 CreditHoldRequest(),
                 _notify(templates.FORMAL_DEMAND, EMAIL, LETTER, formal=True),
@@ -163,7 +171,8 @@ CLASS_D = DunningPolicy(
             ),
         ),
         DunningStage(
-            "final_notice", 14,
+            "final_notice",
+            14,
             (
                 _notify(templates.FINAL_NOTICE, EMAIL, LETTER, formal=True),
                 CollectorTask(TaskKind.VISIT),

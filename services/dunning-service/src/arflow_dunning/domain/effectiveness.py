@@ -95,16 +95,13 @@ def _in_window(reached_on: date, paid_on: date, window_days: int) -> bool:
     return reached_on < paid_on <= reached_on + timedelta(days=window_days)
 
 
-def recovered_after(
-    reach: StageReached, payments: Iterable[InvoicePayment], window_days: int
-) -> Decimal:
+def recovered_after(reach: StageReached, payments: Iterable[InvoicePayment], window_days: int) -> Decimal:
     """Paid on the invoice within the window after the stage, capped at the amount reached."""
     paid = sum(
         (
             p.amount
             for p in payments
-            if p.invoice_id == reach.invoice_id
-            and _in_window(reach.reached_on, p.paid_on, window_days)
+            if p.invoice_id == reach.invoice_id and _in_window(reach.reached_on, p.paid_on, window_days)
         ),
         Decimal(0),
     )

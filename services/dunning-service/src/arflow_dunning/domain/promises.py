@@ -43,9 +43,7 @@ class PromiseToPay:
         return replace(self, status=status)
 
 
-def evaluate_promise(
-    promise: PromiseToPay, paid_since_promise: Decimal, as_of: date
-) -> PromiseStatus:
+def evaluate_promise(promise: PromiseToPay, paid_since_promise: Decimal, as_of: date) -> PromiseStatus:
     """Status as of a date; `paid_since_promise` counts payments up to the promised date."""
     if promise.status is not PromiseStatus.OPEN:
         return promise.status
@@ -56,9 +54,7 @@ def evaluate_promise(
     return PromiseStatus.OPEN
 
 
-def pauses_escalation(
-    promise: PromiseToPay | None, paid_since_promise: Decimal, as_of: date
-) -> bool:
+def pauses_escalation(promise: PromiseToPay | None, paid_since_promise: Decimal, as_of: date) -> bool:
     """True while an open promise is not yet due (escalation waits until the promised date)."""
     if promise is None:
         return False

@@ -111,9 +111,7 @@ class StageDecision:
         return self.state.stage_index
 
 
-def evaluate_invoice(
-    state: InvoiceDunningState, policy: DunningPolicy, as_of: date
-) -> StageDecision:
+def evaluate_invoice(state: InvoiceDunningState, policy: DunningPolicy, as_of: date) -> StageDecision:
     """Move the invoice at most one stage as of the date; see the module docstring for rules."""
     if state.stage_index is not None and state.stage_index >= len(policy.stages):
         raise InvalidInvoiceState(
@@ -150,9 +148,7 @@ def _update_promise(state: InvoiceDunningState, as_of: date) -> tuple[InvoiceDun
     return updated, status is PromiseStatus.BROKEN
 
 
-def _hold_reason(
-    state: InvoiceDunningState, policy: DunningPolicy, as_of: date
-) -> DecisionReason | None:
+def _hold_reason(state: InvoiceDunningState, policy: DunningPolicy, as_of: date) -> DecisionReason | None:
     if state.disputed:
         return DecisionReason.DISPUTED
     if state.excluded:

@@ -30,12 +30,20 @@ PROBABILITY_OF_DEFAULT: Mapping[str, Decimal] = MappingProxyType(
     {"A": Decimal("0.01"), "B": Decimal("0.03"), "C": Decimal("0.08"), "D": Decimal("0.20")}
 )
 SCORE_ANCHORS: tuple[tuple[int, Decimal], ...] = (
-    (0, Decimal("0.40")), (25, Decimal("0.20")), (50, Decimal("0.08")),
-    (75, Decimal("0.03")), (90, Decimal("0.01")), (100, Decimal("0.005")),
+    (0, Decimal("0.40")),
+    (25, Decimal("0.20")),
+    (50, Decimal("0.08")),
+    (75, Decimal("0.03")),
+    (90, Decimal("0.01")),
+    (100, Decimal("0.005")),
 )
 AGE_FACTORS: tuple[tuple[int, Decimal], ...] = (
-    (0, Decimal(0)), (30, Decimal("1.0")), (60, Decimal("1.5")), (90, Decimal("2.0")),
-    (180, Decimal("3.0")), (365, Decimal("4.0")),
+    (0, Decimal(0)),
+    (30, Decimal("1.0")),
+    (60, Decimal("1.5")),
+    (90, Decimal("2.0")),
+    (180, Decimal("3.0")),
+    (365, Decimal("4.0")),
 )
 """(up to this many days overdue, factor); beyond the last: OLDEST_AGE_FACTOR."""
 OLDEST_AGE_FACTOR = Decimal("5.0")
