@@ -42,7 +42,7 @@ async def close_missing_days(database: Database, through: date) -> list[date]:
             if last is not None and last >= through:
                 return closed
             day = through if last is None else last + timedelta(days=1)
-            await close_days(uow, day, replay=False, closed_by=SCHEDULER)
+            await close_days(uow, day, replay=False, closed_by=SCHEDULER, outbox=database.outbox)
             await uow.commit()
         closed.append(day)
 

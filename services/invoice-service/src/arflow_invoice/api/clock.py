@@ -11,7 +11,7 @@ from arflow_invoice.ledger.day_close import clock_view, close_days, get_close
 from arflow_invoice.schemas import DayCloseIn
 from arflow_invoice.store.locks import DAY_CLOSE_LOCK
 from arflow_runtime.auth import Principal
-from arflow_runtime.http import UnitOfWorkDep, require
+from arflow_runtime.http import UnitOfWorkDep, require, runtime_of
 from arflow_runtime.idempotency import IdempotencyKey
 
 router = APIRouter(prefix="/v1", tags=["business clock"])
@@ -41,7 +41,9 @@ async def day_close(
         idempotency_key,
         body,
         DAY_CLOSE_LOCK,
-        lambda: close_days(uow, body.as_of, replay=True, closed_by=principal.name),
+        lambda: close_days(
+            uow, body.as_of, replay=True, closed_by=principal.name, outbox=runtime_of(request).database.outbox
+        ),
     )
 
 

@@ -188,3 +188,48 @@ class DayCloseBackwards(Conflict):
 
     problem_type = "day-close-backwards"
     title = "Day close cannot go backwards"
+
+
+def _rows_detail(errors: list[dict[str, Any]], count: int, what: str) -> str:
+    first = errors[0]
+    named = f" (invoice {first['invoice_number']})" if first.get("invoice_number") else ""
+    more = f"; {count - 1} more row(s) {what}, listed in `errors`" if count > 1 else ""
+    return f"row {first['row']}{named}: {first['detail']}{more}"
+
+
+class ImportRejected(InvalidInput):
+    """A bulk import holds invalid rows: nothing of it was stored (422)."""
+
+    problem_type = "import-rejected"
+    title = "Invoice import rejected"
+
+    def __init__(self, errors: list[dict[str, Any]], count: int) -> None:
+        super().__init__(
+            _rows_detail(errors, count, "refused")
+            + ". Nothing was imported: correct these rows and post the whole file again",
+            errors=errors,
+            error_count=count,
+        )
+
+
+class ImportFormatInvalid(InvalidInput):
+    """A bulk import's body is not the CSV or NDJSON it should be (422)."""
+
+    problem_type = "import-format"
+    title = "Invoice import unreadable"
+
+
+class ImportConflict(Conflict):
+    """A bulk import repeats invoice numbers with other content than recorded (409)."""
+
+    problem_type = "import-conflict"
+    title = "Invoice import conflicts with recorded invoices"
+
+    def __init__(self, errors: list[dict[str, Any]], count: int) -> None:
+        super().__init__(
+            _rows_detail(errors, count, "conflict")
+            + ". Nothing was imported: an invoice number already recorded (or repeated in the file) "
+            "must carry the same content",
+            errors=errors,
+            error_count=count,
+        )

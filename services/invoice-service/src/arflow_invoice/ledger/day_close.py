@@ -12,10 +12,12 @@ from arflow_invoice.domain import DayCloseBackwards, InvalidParameter, NotFound,
 from arflow_invoice.ledger.events import publish
 from arflow_invoice.store import DayClose, Invoice
 from arflow_invoice.store.locks import DAY_CLOSE_LOCK, lock_for_write
+from arflow_invoice.store.overdue_sql import mark_overdue_set_based
 from arflow_invoice.store.report_sql import newly_overdue_statement
 from arflow_invoice.store.states import chunks
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.log import get_logger
+from arflow_runtime.outbox import Outbox
 
 log = get_logger(__name__)
 MAX_DAYS_PER_REQUEST = 3660
@@ -44,8 +46,8 @@ async def closed_range(session: AsyncSession) -> tuple[date | None, date | None]
     return first, last
 
 
-async def close_one_day(uow: UnitOfWork, day: date, *, replay: bool, closed_by: str) -> DayClose:
-    """Emit InvoiceOverdue for each invoice first overdue on `day`, then BusinessDayClosed for it."""
+async def _mark_overdue(uow: UnitOfWork, day: date) -> int:
+    """Emit InvoiceOverdue for each invoice first overdue on `day` and mark it; returns how many."""
     session = uow.session
     found = (await session.execute(newly_overdue_statement(), {"as_of": day})).all()
     # Events first: each takes its customer's outbox lock before this transaction touches any
@@ -65,21 +67,30 @@ async def close_one_day(uow: UnitOfWork, day: date, *, replay: bool, closed_by: 
         )
     for part in chunks([row.invoice_id for row in found]):
         await session.execute(update(INVOICES).where(INVOICES.c.id.in_(part)).values(overdue_notified_on=day))
-    close = DayClose(
-        business_date=day, invoices_marked_overdue=len(found), replay=replay, closed_by=closed_by
-    )
+    return len(found)
+
+
+async def close_one_day(
+    uow: UnitOfWork, day: date, *, replay: bool, closed_by: str, outbox: Outbox
+) -> DayClose:
+    """Emit InvoiceOverdue for each invoice first overdue on `day`, then BusinessDayClosed for it."""
+    session = uow.session
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        marked = await mark_overdue_set_based(session, day, outbox)
+    else:  # SQLite (embedded): a single writer and small ledgers; one event at a time is enough
+        marked = await _mark_overdue(uow, day)
+    close = DayClose(business_date=day, invoices_marked_overdue=marked, replay=replay, closed_by=closed_by)
     session.add(close)
-    await publish(
-        uow, BusinessDayClosedV1(business_date=day, replay=replay, invoices_marked_overdue=len(found))
-    )
+    await publish(uow, BusinessDayClosedV1(business_date=day, replay=replay, invoices_marked_overdue=marked))
     log.info(
-        "ledger.day.closed", business_date=day.isoformat(), invoices_marked_overdue=len(found), replay=replay
+        "ledger.day.closed", business_date=day.isoformat(), invoices_marked_overdue=marked, replay=replay
     )
     return close
 
 
 async def close_days(
-    uow: UnitOfWork, as_of: date, *, replay: bool, closed_by: str
+    uow: UnitOfWork, as_of: date, *, replay: bool, closed_by: str, outbox: Outbox
 ) -> tuple[int, dict[str, Any]]:
     """Close every day after the last closed one through `as_of` (201); a closed day again is 200."""
     await lock_for_write(uow, DAY_CLOSE_LOCK)
@@ -108,7 +119,9 @@ async def close_days(
             f"{MAX_DAYS_PER_REQUEST} per request (the ledger is closed through {last})",
             last_closed=last,
         )
-    closed = [await close_one_day(uow, day, replay=replay, closed_by=closed_by) for day in missing]
+    closed = [
+        await close_one_day(uow, day, replay=replay, closed_by=closed_by, outbox=outbox) for day in missing
+    ]
     await session.flush()
     return 201, {
         "as_of": as_of.isoformat(),

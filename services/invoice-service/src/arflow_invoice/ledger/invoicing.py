@@ -1,6 +1,7 @@
 """Issuing invoices: validation by the domain, the rows, InvoiceIssued — one transaction."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -77,11 +78,14 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _row(body: InvoiceIn, state: InvoiceState, terms: domain.PaymentTerms | None, content: str) -> Invoice:
+def invoice_values(
+    body: InvoiceIn, state: InvoiceState, terms: domain.PaymentTerms | None, content: str
+) -> dict[str, Any]:
+    """The invoice row's columns (what the single POST and a bulk import both store)."""
     contract = body.terms
     discount = terms.percent / 100 if isinstance(terms, domain.DiscountTerms) else None
     taxes = [line.tax_amount for line in body.lines or () if line.tax_amount is not None]
-    row = Invoice(
+    return dict(
         invoice_number=state.invoice_number,
         customer_id=state.customer_id,
         currency=state.currency,
@@ -103,34 +107,34 @@ def _row(body: InvoiceIn, state: InvoiceState, terms: domain.PaymentTerms | None
         content=content,
         **figures(state),
     )
-    return row
 
 
-def issued_event(row: Invoice, state: InvoiceState) -> InvoiceIssuedV1:
-    """InvoiceIssued for a new invoice."""
-    currency = row.currency
+def issued_event(row: Mapping[str, Any], state: InvoiceState) -> InvoiceIssuedV1:
+    """InvoiceIssued for a new invoice (from its `invoice_values`)."""
+    currency = row["currency"]
     terms = None
-    if any(v is not None for v in (row.late_interest_rate, row.day_count, row.dunning_fee, row.jurisdiction)):
+    contract = (row["late_interest_rate"], row["day_count"], row["dunning_fee"], row["jurisdiction"])
+    if any(v is not None for v in contract):
         terms = ContractTerms(
-            late_interest_rate=Decimal(row.late_interest_rate) if row.late_interest_rate else None,
-            day_count=cast(DayCount | None, row.day_count),
-            dunning_fee=row.dunning_fee,
-            jurisdiction=row.jurisdiction,
+            late_interest_rate=Decimal(row["late_interest_rate"]) if row["late_interest_rate"] else None,
+            day_count=cast(DayCount | None, row["day_count"]),
+            dunning_fee=row["dunning_fee"],
+            jurisdiction=row["jurisdiction"],
         )
     discount = None
-    if row.discount_date is not None and row.discount_rate is not None:
-        discount = EarlyPaymentDiscount(rate=Decimal(row.discount_rate), until=row.discount_date)
+    if row["discount_date"] is not None and row["discount_rate"] is not None:
+        discount = EarlyPaymentDiscount(rate=Decimal(row["discount_rate"]), until=row["discount_date"])
     return InvoiceIssuedV1(
-        invoice_number=row.invoice_number,
-        customer_id=row.customer_id,
+        invoice_number=row["invoice_number"],
+        customer_id=row["customer_id"],
         currency=currency,
-        amount=quantize(row.amount, currency),
-        issue_date=row.issue_date,
-        due_date=row.due_date,
-        salesperson_id=row.salesperson_id,
-        order_id=row.order_id,
-        tax_amount=quantize(row.tax_amount, currency) if row.tax_amount is not None else None,
-        payment_terms=row.payment_terms,
+        amount=quantize(row["amount"], currency),
+        issue_date=row["issue_date"],
+        due_date=row["due_date"],
+        salesperson_id=row["salesperson_id"],
+        order_id=row["order_id"],
+        tax_amount=quantize(row["tax_amount"], currency) if row["tax_amount"] is not None else None,
+        payment_terms=row["payment_terms"],
         instalments=tuple(
             ContractInstalment(due_date=i.due_date, amount=quantize(i.amount, currency))
             for i in state.instalments
@@ -140,42 +144,63 @@ def issued_event(row: Invoice, state: InvoiceState) -> InvoiceIssuedV1:
     )
 
 
+def line_values(body: InvoiceIn) -> list[dict[str, Any]]:
+    """The invoice's lines as rows (without the invoice id)."""
+    return [
+        dict(
+            line_number=number,
+            description=line.description,
+            quantity=_text(line.quantity),
+            unit_price=_text(line.unit_price),
+            amount=line.amount,
+            tax_amount=line.tax_amount,
+        )
+        for number, line in enumerate(body.lines or (), 1)
+    ]
+
+
+def instalment_values(state: InvoiceState) -> list[dict[str, Any]]:
+    """The invoice's instalments as rows (without the invoice id), with their running totals."""
+    rows, running = [], Decimal(0)
+    for instalment in state.instalments:
+        running += instalment.amount
+        rows.append(dict(due_date=instalment.due_date, amount=instalment.amount, cum_through=running))
+    return rows
+
+
+@dataclass(frozen=True)
+class PreparedInvoice:
+    """A validated invoice: its row, lines, instalments and InvoiceIssued, not yet stored."""
+
+    values: dict[str, Any]
+    lines: list[dict[str, Any]]
+    instalments: list[dict[str, Any]]
+    event: InvoiceIssuedV1
+
+
+def prepare_invoice(body: InvoiceIn, content: str) -> PreparedInvoice:
+    """Validate an invoice with the domain and compute everything entering it stores."""
+    state, terms = _issue(body)
+    values = invoice_values(body, state, terms, content)
+    return PreparedInvoice(values, line_values(body), instalment_values(state), issued_event(values, state))
+
+
 async def _enter(
     uow: UnitOfWork, body: InvoiceIn, content: str
 ) -> tuple[Invoice, InvoiceState, list[InvoiceLine]]:
     session = uow.session
     state, terms = _issue(body)
-    row = _row(body, state, terms, content)
+    values = invoice_values(body, state, terms, content)
+    row = Invoice(**values)
     session.add(row)
     lines: list[InvoiceLine] = []
     if body.lines or state.instalments:
         await session.flush()
         assert row.id is not None
-        lines = [
-            InvoiceLine(
-                invoice_id=row.id,
-                line_number=number,
-                description=line.description,
-                quantity=_text(line.quantity),
-                unit_price=_text(line.unit_price),
-                amount=line.amount,
-                tax_amount=line.tax_amount,
-            )
-            for number, line in enumerate(body.lines or (), 1)
-        ]
-        running = Decimal(0)
-        for instalment in state.instalments:
-            running += instalment.amount
-            session.add(
-                InvoiceInstalment(
-                    invoice_id=row.id,
-                    due_date=instalment.due_date,
-                    amount=instalment.amount,
-                    cum_through=running,
-                )
-            )
+        lines = [InvoiceLine(invoice_id=row.id, **line) for line in line_values(body)]
+        session.add_all(InvoiceInstalment(invoice_id=row.id, **i) for i in instalment_values(state))
         session.add_all(lines)
-    await publish(uow, issued_event(row, state))
+    await publish(uow, issued_event(values, state))
     return row, state, lines
 
 

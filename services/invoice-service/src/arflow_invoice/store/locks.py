@@ -7,19 +7,28 @@ from arflow_invoice.store.clock import LedgerLock
 from arflow_runtime.db import UnitOfWork
 
 DAY_CLOSE_LOCK = "ledger:day-close"
+IMPORT_LOCK = "ledger:import"
+WRITE_GATE = "ledger:write-gate"
+WHOLE_LEDGER = frozenset({DAY_CLOSE_LOCK, IMPORT_LOCK})
+"""Keys of set-based writes that emit events for many customers at once: they close the gate."""
 
 
 async def lock_for_write(uow: UnitOfWork, key: str) -> None:
-    """Hold `key` (a customer id, or the day close) until this transaction ends.
+    """Hold `key` (a customer id, the day close or an import) until this transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock on the same key the outbox uses for the
-    customer, so one customer's ledger writes queue up while others' run in parallel. SQLite
-    has a single writer anyway; writing first makes every later read in the transaction see
-    the newest state instead of failing on a stale snapshot.
+    customer, so one customer's ledger writes queue up while others' run in parallel. Every
+    write first holds the write gate shared; the day close and bulk imports hold it exclusively,
+    so their set-based outbox inserts (events of many customers, without one advisory lock per
+    customer) never interleave with another transaction's events. SQLite has a single writer
+    anyway; writing first makes every later read in the transaction see the newest state
+    instead of failing on a stale snapshot.
     """
     session = uow.session
     assert session.bind is not None
     if session.bind.dialect.name == "postgresql":
+        gate = "pg_advisory_xact_lock" if key in WHOLE_LEDGER else "pg_advisory_xact_lock_shared"
+        await session.execute(text(f"SELECT {gate}(hashtext(:gate))"), {"gate": WRITE_GATE})
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
         return
     await session.execute(
