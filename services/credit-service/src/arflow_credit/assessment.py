@@ -1,6 +1,7 @@
 """Re-assessing a customer after something changed: rating, limit breach, holds by rule."""
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import cast
 
@@ -30,12 +31,27 @@ async def reassess_customer(
 ) -> CreditPosition:
     """Rescore, watch the limit and apply the hold rules for one customer on `as_of`."""
     account, _ = await open_credit_account(uow.session, customer_id)
-    position = await credit_position(uow.session, rules, account, as_of)
-    if await rate_customer(uow, rules, account, position, cause):
-        position = await credit_position(uow.session, rules, account, as_of)  # the new class's policy
-    await watch_limit(uow, account, position, cause)
-    await apply_hold_rules(uow, position, cause)
-    return position
+
+    async def position() -> CreditPosition:
+        return await credit_position(uow.session, rules, account, as_of)
+
+    return await assess_position(uow, rules, account, position, cause)
+
+
+async def assess_position(
+    uow: UnitOfWork,
+    rules: CreditRules,
+    account: CreditAccount,
+    position: Callable[[], Awaitable[CreditPosition]],
+    cause: str,
+) -> CreditPosition:
+    """Rate the customer, watch the limit and apply the hold rules; `position` builds the current position."""
+    current = await position()
+    if await rate_customer(uow, rules, account, current, cause):
+        current = await position()  # the new class's policy
+    await watch_limit(uow, account, current, cause)
+    await apply_hold_rules(uow, current, cause)
+    return current
 
 
 def score_of(rules: CreditRules, account: CreditAccount, position: CreditPosition) -> CreditScore:

@@ -17,12 +17,13 @@ from arflow_contracts.ledger import (
     UnappliedCreditChangedV1,
 )
 from arflow_credit.assessment import reassess_customer
+from arflow_credit.day_close import reassess_everyone
 from arflow_credit.domain import HoldSource
 from arflow_credit.holds import find_hold, place_hold
 from arflow_credit.reservations import consume_reservation, expire_reservations
 from arflow_credit.rules import CreditRules
 from arflow_credit.store.clock import record_business_day
-from arflow_credit.store.customers import all_customer_ids, credit_account_and_today, open_credit_account
+from arflow_credit.store.customers import credit_account_and_today, open_credit_account
 from arflow_credit.store.ledger import Dispute, UnappliedCredit, ledger_item
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.handlers import EventHandlers
@@ -168,13 +169,11 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         """The clock moved: expire reservations, then rescore and re-apply the rules for everyone."""
         await record_business_day(uow.session, event.business_date)
         await expire_reservations(uow.session, event.business_date)
-        customers = await all_customer_ids(uow.session)
-        for customer_id in customers:
-            await reassess_customer(uow, rules, customer_id, event.business_date, event.event_type)
+        customers = await reassess_everyone(uow, rules, event.business_date, event.event_type)
         log.info(
             "credit.business_day.closed",
             business_date=event.business_date.isoformat(),
-            customers=len(customers),
+            customers=customers,
             replay=event.replay,
         )
 

@@ -1,5 +1,7 @@
 """Credit holds, active and released (the history stays)."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -40,6 +42,17 @@ async def active_holds(session: AsyncSession, customer_id: str) -> list[HoldReco
         col(HoldRecord.customer_id) == customer_id, col(HoldRecord.released_on).is_(None)
     )
     return list((await session.execute(query.order_by(col(HoldRecord.placed_at)))).scalars())
+
+
+async def active_holds_of(session: AsyncSession, customer_ids: Sequence[str]) -> dict[str, list[HoldRecord]]:
+    """active_holds for many customers in one read, by customer."""
+    query = select(HoldRecord).where(
+        col(HoldRecord.customer_id).in_(customer_ids), col(HoldRecord.released_on).is_(None)
+    )
+    found: dict[str, list[HoldRecord]] = defaultdict(list)
+    for record in (await session.execute(query.order_by(col(HoldRecord.placed_at)))).scalars():
+        found[record.customer_id].append(record)
+    return found
 
 
 async def holds_of(session: AsyncSession, customer_id: str) -> list[HoldRecord]:

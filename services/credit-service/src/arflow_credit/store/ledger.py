@@ -1,8 +1,11 @@
 """credit-service's own projection of the ledger: invoices, disputes and unapplied credit."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,13 +106,8 @@ class InvoiceFacts:
     disputed: bool
 
 
-async def scored_items(
-    session: AsyncSession, customer_id: str, currency: str, window_start: date, as_of: date
-) -> list[InvoiceFacts]:
-    """Invoices scoring and exposure look at: open ones, those due in the window, those settled after as_of.
-
-    `disputed` is set while a dispute on the invoice is open or was found invalid.
-    """
+def _scored_items_query(currency: str, window_start: date, as_of: date) -> Any:
+    """Customer and facts of the invoices scoring and exposure look at (see scored_items)."""
     counted_dispute = (
         select(col(Dispute.dispute_id))
         .where(
@@ -118,7 +116,8 @@ async def scored_items(
         )
         .exists()
     )
-    query = select(
+    return select(
+        col(LedgerItem.customer_id),
         col(LedgerItem.invoice_number),
         col(LedgerItem.amount),
         col(LedgerItem.outstanding),
@@ -126,7 +125,6 @@ async def scored_items(
         col(LedgerItem.settled_on),
         counted_dispute,
     ).where(
-        col(LedgerItem.customer_id) == customer_id,
         col(LedgerItem.issued),
         col(LedgerItem.currency) == currency,
         or_(
@@ -135,7 +133,36 @@ async def scored_items(
             col(LedgerItem.settled_on) > as_of,
         ),
     )
-    return [InvoiceFacts(*row[:5], bool(row[5])) for row in (await session.execute(query)).all()]
+
+
+def _facts(row: Any) -> InvoiceFacts:
+    return InvoiceFacts(row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+
+
+async def scored_items(
+    session: AsyncSession, customer_id: str, currency: str, window_start: date, as_of: date
+) -> list[InvoiceFacts]:
+    """Invoices scoring and exposure look at: open ones, those due in the window, those settled after as_of.
+
+    `disputed` is set while a dispute on the invoice is open or was found invalid.
+    """
+    query = _scored_items_query(currency, window_start, as_of).where(
+        col(LedgerItem.customer_id) == customer_id
+    )
+    return [_facts(row) for row in (await session.execute(query)).all()]
+
+
+async def scored_items_of(
+    session: AsyncSession, customer_ids: Sequence[str], currency: str, window_start: date, as_of: date
+) -> dict[str, list[InvoiceFacts]]:
+    """scored_items for many customers in one read, by customer (customers without any are absent)."""
+    query = _scored_items_query(currency, window_start, as_of).where(
+        col(LedgerItem.customer_id).in_(customer_ids)
+    )
+    found: dict[str, list[InvoiceFacts]] = defaultdict(list)
+    for row in (await session.execute(query)).all():
+        found[row[0]].append(_facts(row))
+    return found
 
 
 async def items_for_order(session: AsyncSession, order_id: str) -> list[LedgerItem]:
@@ -144,15 +171,30 @@ async def items_for_order(session: AsyncSession, order_id: str) -> list[LedgerIt
     return list((await session.execute(query)).scalars())
 
 
-async def credit_sales(
-    session: AsyncSession, customer_id: str, currency: str, since: date, until: date
-) -> list[tuple[date, Decimal]]:
-    """(issue date, amount) of invoices issued in (since, until], for derived limits."""
-    query = select(col(LedgerItem.issue_date), col(LedgerItem.amount)).where(
-        col(LedgerItem.customer_id) == customer_id,
+def _credit_sales_query(currency: str, since: date, until: date) -> Any:
+    return select(col(LedgerItem.customer_id), col(LedgerItem.issue_date), col(LedgerItem.amount)).where(
         col(LedgerItem.issued),
         col(LedgerItem.currency) == currency,
         col(LedgerItem.issue_date) > since,
         col(LedgerItem.issue_date) <= until,
     )
-    return [(row[0], row[1]) for row in (await session.execute(query)).all() if row[0] is not None]
+
+
+async def credit_sales(
+    session: AsyncSession, customer_id: str, currency: str, since: date, until: date
+) -> list[tuple[date, Decimal]]:
+    """(issue date, amount) of invoices issued in (since, until], for derived limits."""
+    query = _credit_sales_query(currency, since, until).where(col(LedgerItem.customer_id) == customer_id)
+    return [(row[1], row[2]) for row in (await session.execute(query)).all() if row[1] is not None]
+
+
+async def credit_sales_of(
+    session: AsyncSession, customer_ids: Sequence[str], currency: str, since: date, until: date
+) -> dict[str, list[tuple[date, Decimal]]]:
+    """credit_sales for many customers in one read, by customer."""
+    query = _credit_sales_query(currency, since, until).where(col(LedgerItem.customer_id).in_(customer_ids))
+    found: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for row in (await session.execute(query)).all():
+        if row[1] is not None:
+            found[row[0]].append((row[1], row[2]))
+    return found
