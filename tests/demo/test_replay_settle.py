@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from arflow_cli.replay.settle import InProcessLagProbe, KafkaLagProbe, Settler, consumer_groups
+from arflow_cli.replay.settle import (
+    InProcessLagProbe,
+    KafkaLagProbe,
+    Settler,
+    consumer_groups,
+    outbox_pending_of,
+)
 from arflow_runtime.bus.kafka import KafkaBus
 from arflow_runtime.bus.memory import InProcessBus
 from arflow_runtime.settings import PlatformSettings
@@ -38,6 +44,32 @@ async def test_it_returns_once_nothing_lags_and_the_log_stopped_growing() -> Non
     assert probe.read == 7, "a zero lag followed by new records is not quiet yet"
     assert len(pings) == 2
     assert settler.stats.count == 1 and settler.stats.timeouts == 0
+
+
+async def test_events_still_in_an_outbox_veto_the_quiet_even_with_no_lag() -> None:
+    # A handler committed, the consumer committed its offset (lag 0), but the service's relay has
+    # not published the handler's events yet: not quiet until its outbox is empty.
+    probe = ScriptedProbe((0, 10))
+    backlog = [2, 1, 0]
+
+    async def unpublished() -> int:
+        return backlog.pop(0) if len(backlog) > 1 else backlog[0]
+
+    settler = Settler(probe, [unpublished], quiet=0.001)
+    await settler.settle()
+    assert backlog == [0], "it asked until the outbox was empty"
+    assert settler.stats.timeouts == 0
+
+
+def test_the_outbox_backlog_is_read_from_the_metrics_page() -> None:
+    page = (
+        "# HELP arflow_outbox_pending Events committed to the outbox and not yet published\n"
+        "# TYPE arflow_outbox_pending gauge\n"
+        "arflow_outbox_pending 7.0\n"
+        "arflow_events_published_total 12.0\n"
+    )
+    assert outbox_pending_of(page) == 7
+    assert outbox_pending_of("arflow_events_published_total 12.0\n") == 0
 
 
 async def test_it_gives_up_after_its_timeout_with_a_warning() -> None:

@@ -1,14 +1,16 @@
 """What every service's HTTP surface promises: problem+json, auth and scopes, health, metrics."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import httpx
 import pytest
 from structlog.testing import capture_logs
 
+from arflow_cli.replay.settle import outbox_pending_of
 from arflow_invoice.main import create_app
 from arflow_runtime.auth import ConfigurationError, parse_api_keys
+from arflow_runtime.bus.base import Outgoing
 from arflow_runtime.bus.memory import InProcessBus
 from arflow_runtime.errors import PROBLEM_JSON
 from arflow_runtime.settings import PlatformSettings
@@ -156,3 +158,27 @@ def test_keys_can_be_configured_by_their_sha256_only() -> None:
 def test_a_malformed_key_entry_is_refused_with_its_position() -> None:
     with pytest.raises(ConfigurationError, match="entry 2"):
         parse_api_keys("erp key1 *;just-a-name")
+
+
+class RefusingBus(InProcessBus):
+    """A bus whose broker never takes a message: every committed event stays in the outbox."""
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> None:
+        raise ConnectionError("broker unreachable")
+
+
+async def test_metrics_report_the_outbox_backlog_from_the_database(tmp_path: Path) -> None:
+    bus = RefusingBus(tmp_path / "bus.sqlite")
+    await bus.start()
+    keys = "erp erp-key invoices:write"
+    async for client in client_for(PlatformSettings(data_dir=tmp_path, api_keys=keys), bus):
+        assert outbox_pending_of((await client.get("/metrics")).text) == 0
+        for number in ("B-1", "B-2"):
+            created = await client.post(
+                "/v1/invoices", json={**INVOICE, "invoice_number": number}, headers=bearer("erp-key")
+            )
+            assert created.status_code == 201
+        page = (await client.get("/metrics")).text
+        assert "arflow_outbox_pending 2.0" in page
+        assert outbox_pending_of(page) == 2
+    await bus.stop()

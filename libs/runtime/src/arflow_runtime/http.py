@@ -7,6 +7,7 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +16,7 @@ from arflow_runtime.auth import Principal, current_principal
 from arflow_runtime.db import UnitOfWork, database_reachable
 from arflow_runtime.errors import problem_response
 from arflow_runtime.log import get_logger
+from arflow_runtime.outbox import pending_count
 
 if TYPE_CHECKING:
     from arflow_runtime.service import ServiceRuntime
@@ -113,6 +115,11 @@ def health_router() -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        runtime = runtime_of(request)
+        try:
+            runtime.metrics.outbox_pending.set(await pending_count(runtime.database.engine))
+        except (OSError, SQLAlchemyError):
+            pass  # the database is away: the gauge keeps its last reading, /readyz says why
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -39,5 +39,10 @@ class ServiceMetrics:
             ["topic"],
             registry=self.registry,
         )
+        self.outbox_pending = Gauge(
+            "arflow_outbox_pending",
+            "Events committed to the outbox and not yet published (read from the database at each scrape)",
+            registry=self.registry,
+        )
         self.info = Gauge("arflow_service_info", "Service identity", ["service"], registry=self.registry)
         self.info.labels(**labels).set(1)

@@ -15,13 +15,14 @@ from arflow_cli.replay.client import (
     ApiProblem,
     Endpoints,
     PlatformClient,
+    Service,
     Unreachable,
 )
 from arflow_cli.replay.engine import ReplayEngine
 from arflow_cli.replay.generator import generate
 from arflow_cli.replay.operations import ReplayInputError
 from arflow_cli.replay.progress import Progress
-from arflow_cli.replay.settle import Settler, bus_probe
+from arflow_cli.replay.settle import Settler, bus_probe, outbox_pending_of
 from arflow_cli.replay.sources import FORMATS, guess_format, open_source
 from arflow_cli.replay.summary import ReplaySummary
 from arflow_runtime.settings import PlatformSettings
@@ -137,7 +138,11 @@ async def make_settler(mode: str, platform: PlatformSettings, client: PlatformCl
             file=sys.stderr,
         )
         return Settler(None)
-    pings = [functools.partial(client.request, s, "GET", "/healthz") for s in DEFAULT_PORTS]
+    async def unpublished(service: Service) -> int:
+        """The service's outbox backlog: quiet means every committed event is on the bus too."""
+        return outbox_pending_of((await client.request(service, "GET", "/metrics")).text)
+
+    pings = [functools.partial(unpublished, s) for s in DEFAULT_PORTS]
     quiet = float(os.environ.get("ARFLOW_REPLAY_QUIET_SECONDS", "0.02"))
     return Settler(probe, pings, quiet=quiet)
 

@@ -9,6 +9,7 @@ settler looks at the bus itself: the consumer groups' committed offsets against 
 """
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -200,11 +201,14 @@ class Settler:
                     # A handler's commit and its outbox relay's publish are a few ms apart: look again
                     # after every service answered a request (its event loop got its turn) and the
                     # quiet window passed, and accept only if nothing new was published meanwhile.
-                    await asyncio.gather(*(ping() for ping in self.pings))
+                    answers = await asyncio.gather(*(ping() for ping in self.pings))
                     rest = self.quiet - (time.monotonic() - quiet_from)
                     if rest > 0:
                         await asyncio.sleep(rest)  # the quiet window itself, bounded by `quiet`
-                    if await self.probe.snapshot() == (0, end):
+                    # A ping that counts events still waiting in a service's outbox (an int) vetoes
+                    # the quiet: a handler has committed and its relay has not published yet.
+                    unpublished = sum(a for a in answers if isinstance(a, int) and not isinstance(a, bool))
+                    if unpublished == 0 and await self.probe.snapshot() == (0, end):
                         return
                     interval = 0.002
                     continue
@@ -232,3 +236,12 @@ async def bus_probe(platform: PlatformSettings) -> LagProbe:
         await probe.start()
         return probe
     return InProcessLagProbe(platform.data_dir / "bus.sqlite", groups)
+
+
+OUTBOX_PENDING = re.compile(r"^arflow_outbox_pending(?:\{[^}]*\})? ([0-9.e+]+)$", re.MULTILINE)
+
+
+def outbox_pending_of(metrics_text: str) -> int:
+    """Events a service has committed and not yet published, from its /metrics page (0 if absent)."""
+    return sum(int(float(value)) for value in OUTBOX_PENDING.findall(metrics_text))
+
