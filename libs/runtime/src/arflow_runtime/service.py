@@ -96,6 +96,19 @@ async def _start_with_retry(bus: Bus, what: str, deadline_seconds: float = 120.0
             delay = min(delay * 2, 5.0)
 
 
+STOP_STEP_SECONDS = 10.0
+"""How long shutdown waits for each of jobs, bus and database before going on without it."""
+
+
+async def _within(seconds: float, part: str, step: Awaitable[object]) -> None:
+    """Await one shutdown step, giving up (with a warning) after `seconds`."""
+    try:
+        async with asyncio.timeout(seconds):
+            await step
+    except TimeoutError:
+        log.warning("service.stop.timed_out", part=part, seconds=seconds)
+
+
 async def _supervise(service: str, name: str, job: Callable[[], Awaitable[None]]) -> None:
     """Run a long-lived job; if it dies of a bug, log it and start it again after a pause."""
     structlog.contextvars.bind_contextvars(service=service)  # this task's own context copy
@@ -173,10 +186,12 @@ def create_service_app(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Each step is bounded: a process asked to stop must stop, even when a connection
+            # the database or broker dropped leaves a close waiting for an answer that never comes.
+            await _within(STOP_STEP_SECONDS, "jobs", asyncio.gather(*tasks, return_exceptions=True))
             if own_bus:
-                await service_bus.stop()
-            await engine.dispose()
+                await _within(STOP_STEP_SECONDS, "bus", service_bus.stop())
+            await _within(STOP_STEP_SECONDS, "database", engine.dispose())
             log.info("service.stopped", service=definition.name)
 
     app = FastAPI(
