@@ -5,13 +5,11 @@ naming the invoice; the file's DueDate, DaysLate and DaysToSettle must come out 
 and aging as of several dates must match an independent count straight from the file.
 """
 
-import csv
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
+from datetime import date
 
 import pytest
+from ibm_sample import ABSENT, SAMPLE, Row, expected_aging, rows
+
 from arflow_invoice.domain import (
     InvoiceState,
     RequestedAllocation,
@@ -21,41 +19,7 @@ from arflow_invoice.domain import (
     post_allocations,
 )
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibm_accounts_receivable.csv"
-pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason=f"public sample data absent: {SAMPLE}")
-
-
-@dataclass(frozen=True)
-class Row:
-    number: str
-    customer: str
-    issued: date
-    due: date
-    amount: Decimal
-    settled: date
-    days_to_settle: int
-    days_late: int
-
-
-def _day(text: str) -> date:
-    return datetime.strptime(text, "%m/%d/%Y").date()
-
-
-def _rows() -> list[Row]:
-    with SAMPLE.open(newline="") as handle:
-        return [
-            Row(
-                r["invoiceNumber"],
-                r["customerID"],
-                _day(r["InvoiceDate"]),
-                _day(r["DueDate"]),
-                Decimal(r["InvoiceAmount"]),
-                _day(r["SettledDate"]),
-                int(r["DaysToSettle"]),
-                int(r["DaysLate"]),
-            )
-            for r in csv.DictReader(handle)
-        ]
+pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason=ABSENT)
 
 
 def _replay(row: Row) -> InvoiceState:
@@ -70,7 +34,7 @@ def _replay(row: Row) -> InvoiceState:
 
 @pytest.fixture(scope="module")
 def replayed() -> list[tuple[Row, InvoiceState]]:
-    return [(row, _replay(row)) for row in _rows()]
+    return [(row, _replay(row)) for row in rows()]
 
 
 def test_the_sample_has_every_row(replayed: list[tuple[Row, InvoiceState]]) -> None:
@@ -99,31 +63,13 @@ def test_an_invoice_is_open_until_the_day_it_was_settled(replayed: list[tuple[Ro
     assert inv.outstanding(row.settled) == 0
 
 
-def _independent_bucket(days: int) -> str:
-    for upper, label in (
-        (0, "current"),
-        (30, "1-30"),
-        (60, "31-60"),
-        (90, "61-90"),
-        (180, "91-180"),
-        (365, "181-365"),
-    ):
-        if days <= upper:
-            return label
-    return "over-365"
-
-
 @pytest.mark.parametrize(
     "as_of", [date(2012, 6, 30), date(2012, 12, 31), date(2013, 3, 15), date(2013, 9, 30)]
 )
 def test_aging_matches_an_independent_count_from_the_file(
     replayed: list[tuple[Row, InvoiceState]], as_of: date
 ) -> None:
-    expected: dict[str, tuple[Decimal, int]] = {}
-    for row, _ in replayed:
-        if row.issued <= as_of < row.settled:
-            amount, count = expected.get(_independent_bucket((as_of - row.due).days), (Decimal(0), 0))
-            expected[_independent_bucket((as_of - row.due).days)] = (amount + row.amount, count + 1)
+    expected = expected_aging([row for row, _ in replayed], as_of)  # straight from the file
     report = aging_buckets([inv for _, inv in replayed], as_of)
     assert {r.bucket: (r.amount, r.count) for r in report.rows if r.count} == expected
     assert expected, "the chosen dates should have open invoices"
