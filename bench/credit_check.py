@@ -28,7 +28,6 @@ import itertools
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import HttpConnection, cpu_seconds, load_average
+
+from arflow_cli.local import free_port
 
 API_KEY = "bench-key"
 
@@ -68,12 +70,6 @@ class Figures:
     baseline_achieved_per_second: float | None = None
     load_average_before: list[float] | None = None
     load_average_after: list[float] | None = None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -156,70 +152,11 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path, time
     raise SystemExit(f"credit-service not ready after {timeout}s")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load_average() -> list[float]:
-    return [round(value, 2) for value in os.getloadavg()]
-
-
 async def seed(client: httpx.AsyncClient, customers: list[str]) -> None:
     """Give every customer a profile (and so a credit account and a first rating)."""
     for customer in customers:
         response = await client.put(f"/v1/customers/{customer}", json={"name": f"Bench customer {customer}"})
         response.raise_for_status()
-
-
-class HttpConnection:
-    """One keep-alive HTTP/1.1 connection that writes prebuilt requests (little client CPU per request)."""
-
-    def __init__(self, url: str, api_key: str) -> None:
-        self._host, _, port = url.removeprefix("http://").partition(":")
-        self._port = int(port)
-        self._head = (
-            f"POST /v1/credit-checks HTTP/1.1\r\nHost: {self._host}:{port}\r\n"
-            f"Authorization: Bearer {api_key}\r\nContent-Type: application/json\r\n"
-        )
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        """Send one check and read its answer: (status, body); reconnects once if the server closed."""
-        request = f"{self._head}Content-Length: {len(body)}\r\n\r\n".encode() + body
-        reused = self._writer is not None
-        try:
-            return await self._exchange(request)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            if not reused:
-                raise
-        return await self._exchange(request)
-
-    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
-        assert self._reader is not None
-        self._writer.write(request)
-        try:
-            status_line = await self._reader.readline()
-            if not status_line:
-                raise ConnectionError("the server closed the connection")
-            length = 0
-            while (line := await self._reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            return int(status_line.split()[1]), await self._reader.readexactly(length)
-        except BaseException:
-            self.close()  # a half-read answer leaves the connection unusable
-            raise
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
 
 
 Send = Callable[[int], Awaitable[str | None]]
@@ -287,7 +224,8 @@ def check_sender(
     """Credit checks over `senders` connections (one per worker at a time); and how to close them."""
     run = uuid.uuid4().hex[:6]
     numbers = itertools.count()  # order ids stay unique across the warm-up and the measured run
-    idle = [HttpConnection(url, api_key) for _ in range(senders)]
+    host, _, port = url.removeprefix("http://").partition(":")
+    idle = [HttpConnection(host, int(port), {"Authorization": f"Bearer {api_key}"}) for _ in range(senders)]
     every = list(idle)
 
     async def send(_: int) -> str | None:
@@ -301,7 +239,7 @@ def check_sender(
                     "currency": "EUR",
                 }
             ).encode()
-            status, answer = await connection.post(body)
+            status, answer = await connection.request("POST", "/v1/credit-checks", body)
         finally:
             idle.append(connection)
         return str(json.loads(answer)["decision"]) if status in (200, 201) else None

@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+
+from arflow_cli.local import free_port
 
 API_KEY = "bench-key"
 POSTGRES = os.environ.get("ARFLOW_BENCH_POSTGRES", "postgresql://arflow@127.0.0.1:55432")
@@ -73,12 +74,6 @@ async def chunks(data: bytes, size: int = 1 << 20) -> AsyncIterator[bytes]:
     """A body streamed in 1 MiB pieces."""
     for start in range(0, len(data), size):
         yield data[start : start + size]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager
