@@ -16,6 +16,7 @@ from arflow_runtime.bus.memory import InProcessBus
 from arflow_runtime.consumer import Poison
 from arflow_runtime.db import Database, UnitOfWork, create_engine
 from arflow_runtime.handlers import EventDispatcher, EventHandlers
+from arflow_runtime.metrics import ServiceMetrics
 from arflow_runtime.outbox import Outbox, OutboxRelay, pending_count
 from arflow_runtime.tables import runtime_metadata
 from arflow_testing import eventually
@@ -138,7 +139,9 @@ async def test_the_relay_runs_until_cancelled_and_wakes_on_commit(
     assert await pending_count(engine) == 0
 
 
-def dispatcher(engine: AsyncEngine) -> tuple[EventDispatcher, list[str]]:
+def dispatcher(
+    engine: AsyncEngine, metrics: ServiceMetrics | None = None
+) -> tuple[EventDispatcher, list[str]]:
     handlers = EventHandlers()
     calls: list[str] = []
 
@@ -148,7 +151,7 @@ def dispatcher(engine: AsyncEngine) -> tuple[EventDispatcher, list[str]]:
         await uow.session.execute(insert(applied).values(invoice_number=event.invoice_number))
 
     return EventDispatcher(
-        "credit-service", handlers, Database(engine, Outbox("credit-service", "t."))
+        "credit-service", handlers, Database(engine, Outbox("credit-service", "t.")), metrics
     ), calls
 
 
@@ -167,6 +170,23 @@ async def test_a_redelivered_event_is_applied_once(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(applied)) == 1
     assert calls == ["ONCE"]
+
+
+async def test_each_applied_event_is_timed_by_type_and_a_duplicate_is_not(engine: AsyncEngine) -> None:
+    from arflow_contracts import wrap
+
+    metrics = ServiceMetrics("credit-service")
+    dispatch, _ = dispatcher(engine, metrics)
+    first, second = (wrap(invoice(n), customer_id="C-1", producer="invoice-service") for n in ("T1", "T2"))
+    await dispatch(record_of(first, 0))
+    await dispatch(record_of(second, 1))
+    await dispatch(record_of(first, 2))  # redelivered: nothing applied, nothing timed
+
+    def sample(name: str) -> float | None:
+        return metrics.registry.get_sample_value(name, {"event_type": "InvoiceIssued"})
+
+    assert sample("arflow_event_handling_seconds_count") == 2
+    assert 0 < (sample("arflow_event_handling_seconds_sum") or 0) < 30
 
 
 async def test_a_handler_failure_rolls_back_the_inbox_record_too(engine: AsyncEngine) -> None:

@@ -1,5 +1,6 @@
 """Routing events to a service's handlers, exactly once in effect (inbox + one transaction)."""
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -105,6 +106,7 @@ class EventDispatcher:
                 f"{_fields(error)}"
             ) from error
         context.bind(correlation=envelope.correlation_id, causation=str(envelope.event_id))
+        started = time.perf_counter()
         try:
             async with self._database.unit_of_work() as uow:
                 if not await claim(uow.session, self.consumer, str(envelope.event_id), envelope.event_type):
@@ -113,6 +115,7 @@ class EventDispatcher:
                 await handler(data, envelope, uow)
                 await uow.commit()
             self._count(record, envelope, "applied")
+            self._timed(envelope.event_type, started)
         finally:
             context.clear()
 
@@ -140,6 +143,7 @@ class EventDispatcher:
         ):
             raise ValueError("a batch holds one contract with a batch handler")
         items = [(contract.model_validate(envelope.data), envelope) for envelope in decoded]
+        started = time.perf_counter()
         async with self._database.unit_of_work() as uow:
             fresh = await claim_many(
                 uow.session, self.consumer, [(str(e.event_id), e.event_type) for e in decoded]
@@ -148,8 +152,13 @@ class EventDispatcher:
             if new:
                 await handler(new, uow)
             await uow.commit()
+        self._timed(contract.event_type, started)
         for record, envelope in zip(records, decoded, strict=True):
             self._count(record, envelope, "applied" if str(envelope.event_id) in fresh else "duplicate")
+
+    def _timed(self, event_type: str, started: float) -> None:
+        if self._metrics:
+            self._metrics.event_handling.labels(event_type).observe(time.perf_counter() - started)
 
     def _count(self, record: Record, envelope: EventEnvelope, outcome: str) -> None:
         if self._metrics:

@@ -28,6 +28,13 @@ class ServiceMetrics:
             ["topic", "event_type", "outcome"],
             registry=self.registry,
         )
+        self.event_handling = Histogram(
+            "arflow_event_handling_seconds",
+            "Time to apply a consumed event in its transaction, commit included (a batch is one observation)",
+            ["event_type"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.events_published = Counter(
             "arflow_events_published",
             "Events published by the outbox relay",
