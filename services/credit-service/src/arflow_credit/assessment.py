@@ -44,13 +44,17 @@ async def assess_position(
     account: CreditAccount,
     position: Callable[[], Awaitable[CreditPosition]],
     cause: str,
+    unsettled: set[str] | None = None,
 ) -> CreditPosition:
-    """Rate the customer, watch the limit and apply the hold rules; `position` builds the current position."""
+    """Rate the customer, watch the limit and apply the hold rules; `position` builds the current position.
+
+    `unsettled`: unsettled invoices among those dunning holds wait for, when already read.
+    """
     current = await position()
     if await rate_customer(uow, rules, account, current, cause):
         current = await position()  # the new class's policy
     await watch_limit(uow, account, current, cause)
-    await apply_hold_rules(uow, current, cause)
+    await apply_hold_rules(uow, current, cause, unsettled)
     return current
 
 

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from arflow_credit.domain import (
 from arflow_credit.position import CreditPosition
 from arflow_credit.store.audit import append_audit
 from arflow_credit.store.holds import HoldRecord, active_holds, hold_record
-from arflow_credit.store.ledger import LedgerItem
+from arflow_credit.store.ledger import unsettled_among
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.log import get_logger
 
@@ -156,8 +157,14 @@ async def find_hold(
     )
 
 
-async def apply_hold_rules(uow: UnitOfWork, position: CreditPosition, cause: str) -> None:
-    """The automatic overdue hold (placed and lifted by rule) and releasing settled dunning holds."""
+async def apply_hold_rules(
+    uow: UnitOfWork, position: CreditPosition, cause: str, unsettled: set[str] | None = None
+) -> None:
+    """The automatic overdue hold (placed and lifted by rule) and releasing settled dunning holds.
+
+    `unsettled`: of the invoices the customer's dunning holds name, those not settled yet, when the
+    caller read them already (a day close reads them for many customers at once).
+    """
     change = apply_automatic_hold_rule(position.holds, position.policy, position.overdue, position.as_of)
     customer_id = position.customer_id
     if change.placed is not None:
@@ -178,17 +185,21 @@ async def apply_hold_rules(uow: UnitOfWork, position: CreditPosition, cause: str
     if change.released is not None:
         record = next(h for h in position.hold_records if h.source == HoldSource.AUTOMATIC.value)
         await release_hold(uow, record, reason=AUTOMATIC_RELEASE_REASON, on=position.as_of, actor=SYSTEM)
+    requested = dunning_hold_invoices(position.hold_records)
+    if not requested:
+        return
+    if unsettled is None:
+        unsettled = await unsettled_among(uow.session, {n for numbers in requested.values() for n in numbers})
     for record in position.hold_records:
-        if record.source == HoldSource.DUNNING.value and record.invoice_numbers:
-            if await _all_settled(uow.session, json.loads(record.invoice_numbers)):
-                await release_hold(
-                    uow, record, reason=DUNNING_RELEASE_REASON, on=position.as_of, actor=SYSTEM
-                )
+        numbers = requested.get(record.hold_id)
+        if numbers is not None and unsettled.isdisjoint(numbers):
+            await release_hold(uow, record, reason=DUNNING_RELEASE_REASON, on=position.as_of, actor=SYSTEM)
 
 
-async def _all_settled(session: AsyncSession, invoice_numbers: list[str]) -> bool:
-    for number in invoice_numbers:
-        item = await session.get(LedgerItem, number)
-        if item is None or not item.issued or item.outstanding > 0:
-            return False
-    return True
+def dunning_hold_invoices(records: Iterable[HoldRecord]) -> dict[str, list[str]]:
+    """Hold id → the invoices a dunning hold waits for (released once every one is settled)."""
+    return {
+        record.hold_id: json.loads(record.invoice_numbers)
+        for record in records
+        if record.source == HoldSource.DUNNING.value and record.invoice_numbers
+    }

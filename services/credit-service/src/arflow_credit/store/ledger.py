@@ -1,7 +1,7 @@
 """credit-service's own projection of the ledger: invoices, disputes and unapplied credit."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -54,7 +54,7 @@ class Dispute(CreditTable, table=True):
 
     dispute_id: str = Field(primary_key=True, max_length=128)
     customer_id: str = Field(max_length=128, index=True)
-    invoice_number: str = Field(max_length=128)
+    invoice_number: str = Field(max_length=128, index=True)
     opened_on: date | None = None
     outcome: str | None = Field(default=None, max_length=16)
     resolved_on: date | None = None
@@ -163,6 +163,20 @@ async def scored_items_of(
     for row in (await session.execute(query)).all():
         found[row[0]].append(_facts(row))
     return found
+
+
+async def unsettled_among(session: AsyncSession, invoice_numbers: Collection[str]) -> set[str]:
+    """The given invoices not settled yet: unknown here, not issued, or with something outstanding."""
+    numbers = sorted(set(invoice_numbers))
+    settled: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        query = select(col(LedgerItem.invoice_number)).where(
+            col(LedgerItem.invoice_number).in_(numbers[start : start + 500]),
+            col(LedgerItem.issued),
+            col(LedgerItem.outstanding) <= 0,
+        )
+        settled.update((await session.execute(query)).scalars())
+    return set(numbers) - settled
 
 
 async def items_for_order(session: AsyncSession, order_id: str) -> list[LedgerItem]:
