@@ -1,20 +1,24 @@
 """Waiting for the platform to catch up: consumer lag on the bus, and a quiet window."""
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from arflow_cli.replay.settle import (
     InProcessLagProbe,
     KafkaLagProbe,
     Settler,
     consumer_groups,
+    embedded_outboxes,
     outbox_pending_of,
 )
 from arflow_runtime.bus.kafka import KafkaBus
 from arflow_runtime.bus.memory import InProcessBus
 from arflow_runtime.settings import PlatformSettings
+from arflow_runtime.tables import outbox, runtime_metadata
 
 
 class ScriptedProbe:
@@ -115,6 +119,64 @@ async def test_the_embedded_probe_reads_the_lag_of_a_running_bus_from_its_file(t
         await probe.close()
     finally:
         await bus.stop()
+
+
+async def test_the_embedded_probe_counts_events_a_service_committed_and_has_not_published(
+    tmp_path: Path,
+) -> None:
+    bus = InProcessBus(tmp_path / "bus.sqlite", partitions=2)
+    await bus.start()
+    service_db, not_started = tmp_path / "credit-service.sqlite", tmp_path / "dunning-service.sqlite"
+    engine = sqlalchemy.create_engine(f"sqlite:///{service_db}")
+    try:
+        await bus.ensure_topics(["t.a"])
+        probe = InProcessLagProbe(tmp_path / "bus.sqlite", {"g": ["t.a"]}, [service_db, not_started])
+        assert probe.reads_outboxes
+        assert await probe.snapshot() == (0, 0)  # no file yet: nothing committed
+        runtime_metadata.create_all(engine)
+        now = datetime.now(UTC)
+        row = {
+            "topic": "t.a",
+            "message_key": "k",
+            "payload": b"x",
+            "headers": "[]",
+            "created_at": now,
+            "published_at": None,
+        }
+        with engine.begin() as connection:
+            connection.execute(
+                outbox.insert(),
+                [
+                    {**row, "event_id": "e1"},
+                    {**row, "event_id": "e2"},
+                    {**row, "event_id": "e3", "published_at": now},
+                ],
+            )
+        assert await probe.snapshot() == (2, 0)  # committed, not on the bus yet: not caught up
+        settler = Settler(probe, quiet=0.001, timeout=0.05)
+        await settler.settle()
+        assert settler.stats.timeouts == 1
+        with engine.begin() as connection:
+            connection.execute(outbox.update().values(published_at=now))
+        assert await probe.snapshot() == (0, 0)
+        await probe.close()
+    finally:
+        engine.dispose()
+        await bus.stop()
+
+
+def test_the_embedded_outboxes_are_the_services_sqlite_files_unless_one_lives_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = PlatformSettings(data_dir=tmp_path)
+    assert sorted(path.name for path in embedded_outboxes(platform) or []) == [
+        "credit-service.sqlite",
+        "dunning-service.sqlite",
+        "invoice-service.sqlite",
+        "notification-service.sqlite",
+    ]
+    monkeypatch.setenv("DUNNING_DATABASE_URL", "postgresql+asyncpg://arflow@127.0.0.1:1/arflow_dunning")
+    assert embedded_outboxes(platform) is None
 
 
 def test_the_embedded_probe_says_where_it_looked_when_there_is_no_bus(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from arflow_runtime.settings import PlatformSettings
 
@@ -23,24 +23,41 @@ Groups = dict[str, list[str]]
 """Consumer group → the topics it reads."""
 
 
-def consumer_groups(platform: PlatformSettings) -> Groups:
-    """The four services' groups and topics, as their definitions declare them."""
+def _definitions() -> list[Any]:
     from arflow_credit import main as credit
     from arflow_dunning import main as dunning
     from arflow_invoice import main as invoice
     from arflow_notification import main as notification
 
-    groups: Groups = {}
-    for module in (credit, invoice, dunning, notification):
-        definition = module.definition()  # type: ignore[attr-defined]
-        groups[platform.topic_prefix + definition.name] = [
+    return [module.definition() for module in (credit, invoice, dunning, notification)]  # type: ignore[attr-defined]
+
+
+def consumer_groups(platform: PlatformSettings) -> Groups:
+    """The four services' groups and topics, as their definitions declare them."""
+    return {
+        platform.topic_prefix + definition.name: [
             platform.topic(topic) for topic in definition.handlers.topics()
         ]
-    return groups
+        for definition in _definitions()
+    }
+
+
+def embedded_outboxes(platform: PlatformSettings) -> list[Path] | None:
+    """The four services' SQLite files, or None when any of them keeps its data elsewhere."""
+    paths = []
+    for definition in _definitions():
+        url = definition.settings.resolved_database_url(platform, definition.name)
+        if not url.startswith("sqlite+aiosqlite:///"):
+            return None
+        paths.append(Path(url.removeprefix("sqlite+aiosqlite:///")))
+    return paths
 
 
 class LagProbe(Protocol):
     """Reads the bus: (records not yet committed by the groups, records in the log)."""
+
+    reads_outboxes: bool
+    """Whether the lag also counts events committed to a service's outbox and not yet published."""
 
     async def snapshot(self) -> tuple[int, int]: ...
 
@@ -48,9 +65,13 @@ class LagProbe(Protocol):
 
 
 class InProcessLagProbe:
-    """The embedded bus: its SQLite log file, read-only, beside a running `arflow run`."""
+    """The embedded bus: its SQLite log file, read-only, beside a running `arflow run`.
 
-    def __init__(self, path: Path, groups: Groups) -> None:
+    Given the services' SQLite files too, the lag includes their outboxes' unpublished events, read
+    the same way: no request to the platform, whose one process is busy with the work itself.
+    """
+
+    def __init__(self, path: Path, groups: Groups, outboxes: Sequence[Path] | None = None) -> None:
         if not path.exists():
             raise FileNotFoundError(
                 f"no embedded bus at {path} (set ARFLOW_DATA_DIR to the platform's data dir)"
@@ -58,6 +79,9 @@ class InProcessLagProbe:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
         self._groups = groups
         self._partitions: dict[str, int] = {}
+        self._outbox_paths = list(outboxes or ())
+        self._outboxes: dict[Path, sqlite3.Connection] = {}
+        self.reads_outboxes = outboxes is not None
         known = {row[0] for row in self._db.execute("SELECT name FROM topics")}
         missing = sorted({t for ts in groups.values() for t in ts} - known)
         if groups and len(missing) == len({t for ts in groups.values() for t in ts}):
@@ -92,14 +116,36 @@ class InProcessLagProbe:
             for (topic, partition), end in ends.items()
             if topic in group_topics
         )
-        return lag, sum(ends.values())
+        return lag + self._unpublished(), sum(ends.values())
+
+    def _unpublished(self) -> int:
+        total = 0
+        for path in self._outbox_paths:
+            db = self._outboxes.get(path)
+            if db is None:
+                if not path.exists():
+                    continue  # that service has not started yet: nothing committed
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+                self._outboxes[path] = db
+            try:
+                (pending,) = db.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()
+            except sqlite3.OperationalError as error:
+                if "no such table" not in str(error):
+                    raise
+                continue  # not migrated yet: nothing committed
+            total += int(pending)
+        return total
 
     async def close(self) -> None:
         self._db.close()
+        for db in self._outboxes.values():
+            db.close()
 
 
 class KafkaLagProbe:
     """A Kafka cluster: end offsets against each group's committed offsets (one admin client)."""
+
+    reads_outboxes = False
 
     def __init__(self, platform: PlatformSettings, groups: Groups) -> None:
         self._platform = platform
@@ -176,10 +222,12 @@ class Settler:
         *,
         quiet: float = 0.02,
         timeout: float = 300.0,
+        longest_poll: float = 0.05,
     ) -> None:
         self.probe = probe
         self.pings = list(pings)
         self.quiet = quiet
+        self.longest_poll = longest_poll
         self.timeout = timeout
         self.stats = SettleStats()
 
@@ -213,7 +261,7 @@ class Settler:
                     interval = 0.002
                     continue
                 await asyncio.sleep(interval)  # poll interval of a bounded wait on the bus
-                interval = min(interval * 1.5, 0.05)
+                interval = min(interval * 1.5, self.longest_poll)
             self.stats.timeouts += 1
             if len(self.stats.warnings) < 10:
                 self.stats.warnings.append(f"the platform did not catch up within {self.timeout:.0f}s")
@@ -235,7 +283,7 @@ async def bus_probe(platform: PlatformSettings) -> LagProbe:
         probe = KafkaLagProbe(platform, groups)
         await probe.start()
         return probe
-    return InProcessLagProbe(platform.data_dir / "bus.sqlite", groups)
+    return InProcessLagProbe(platform.data_dir / "bus.sqlite", groups, embedded_outboxes(platform))
 
 
 OUTBOX_PENDING = re.compile(r"^arflow_outbox_pending(?:\{[^}]*\})? ([0-9.e+]+)$", re.MULTILINE)
@@ -244,4 +292,3 @@ OUTBOX_PENDING = re.compile(r"^arflow_outbox_pending(?:\{[^}]*\})? ([0-9.e+]+)$"
 def outbox_pending_of(metrics_text: str) -> int:
     """Events a service has committed and not yet published, from its /metrics page (0 if absent)."""
     return sum(int(float(value)) for value in OUTBOX_PENDING.findall(metrics_text))
-
