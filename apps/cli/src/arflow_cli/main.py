@@ -4,6 +4,7 @@ import argparse
 import asyncio
 
 import uvicorn
+import uvloop
 
 from arflow_cli import chaos, dlq
 from arflow_cli.demo import cli as demo
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("config-doc", help="print docs/configuration.md (every variable, generated)")
     args = parser.parse_args(argv)
     if args.command == "run":
-        asyncio.run(run_embedded(PlatformSettings()))
+        uvloop.run(run_embedded(PlatformSettings()))  # the loop `serve` gets from uvicorn too
     elif args.command == "serve":
         _serve(args.service)
     elif args.command == "dlq":
