@@ -11,6 +11,7 @@ from arflow_cli.demo import cli as demo
 from arflow_cli.embedded import run_embedded
 from arflow_cli.replay import cli as replay
 from arflow_cli.services import SERVICES
+from arflow_runtime.collector import collect_less_often
 from arflow_runtime.settings import PlatformSettings
 
 
@@ -18,6 +19,7 @@ def _serve(name: str) -> None:
     service = SERVICES[name]
     settings = service.settings()
     app = service.create_app(settings=settings, platform=PlatformSettings())
+    collect_less_often()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("config-doc", help="print docs/configuration.md (every variable, generated)")
     args = parser.parse_args(argv)
     if args.command == "run":
+        collect_less_often()
         uvloop.run(run_embedded(PlatformSettings()))  # the loop `serve` gets from uvicorn too
     elif args.command == "serve":
         _serve(args.service)
