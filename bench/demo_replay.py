@@ -27,27 +27,15 @@ from typing import Any
 
 from harness import Result, arguments, finish, load_average
 
-from arflow_cli.demo.platform import DEMO_ENVIRONMENT, StartedPlatform
+from arflow_cli.demo.platform import StartedPlatform
 from arflow_cli.demo.sinks import SmtpSink
 from arflow_cli.local import free_port
 from arflow_cli.replay.client import DEFAULT_PORTS
-from arflow_notification.settings import NotificationSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT.parent / "shared" / "data" / "ibm_accounts_receivable.csv"
 QUICK_CUSTOMERS = 10
 SUMMARY_LINE = re.compile(r"waited for the platform to catch up ([\d,]+) times, ([\d.]+)s in all")
-
-
-def make_run_notification_settings() -> dict[str, str]:
-    """The defaults of what the demo's own platform changes for notifications (make run has these)."""
-    fields = NotificationSettings.model_fields
-    defaults = {}
-    for variable in DEMO_ENVIRONMENT:
-        name = variable.removeprefix("NOTIFICATION_").lower()
-        if variable.startswith("NOTIFICATION_") and name in fields and name != "provider_secret":
-            defaults[variable] = str(fields[name].default)
-    return defaults
 
 
 def replay(platform: StartedPlatform, sample: Path, customers: int | None) -> dict[str, Any]:
@@ -87,7 +75,8 @@ async def measure(quick: bool) -> list[Result]:
             data_dir=Path(scratch) / "data",
             ports={service: free_port() for service in DEFAULT_PORTS},
             log_path=Path(scratch) / "platform.log",
-            environment={**make_run_notification_settings(), "NOTIFICATION_SMTP_URL": smtp.url},
+            environment={"NOTIFICATION_SMTP_URL": smtp.url},
+            demo_send_rules=False,
         )
         load_before = load_average()
         smtp.start()

@@ -14,11 +14,14 @@ from arflow_cli.replay.client import DEFAULT_PORTS, Endpoints, Service
 
 # The demo's own platform sends at any hour to anyone: history is replayed in minutes, so business
 # hours and a daily rate limit measured on the wall clock would hold nearly every message back.
-DEMO_ENVIRONMENT = {
-    "INVOICE_DAY_CLOSE_SCHEDULE": "false",  # the replay closes its own (historical) days
+DEMO_SEND_RULES = {
     "NOTIFICATION_SEND_HOURS": "00:00-23:59:59",
     "NOTIFICATION_SEND_DAYS": "mon-sun",
     "NOTIFICATION_RATE_LIMIT_MESSAGES": "0",
+}
+DEMO_ENVIRONMENT = {
+    "INVOICE_DAY_CLOSE_SCHEDULE": "false",  # the replay closes its own (historical) days
+    **DEMO_SEND_RULES,
     "NOTIFICATION_PROVIDER_SECRET": "demo-provider-secret",
     "ARFLOW_LOG_LEVEL": "WARNING",
 }
@@ -53,6 +56,8 @@ class StartedPlatform:
     log_path: Path
     environment: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    demo_send_rules: bool = True
+    """False: notifications keep `make run`'s send window and rate limit."""
 
     @property
     def endpoints(self) -> Endpoints:
@@ -65,9 +70,14 @@ class StartedPlatform:
         # Keys of the caller's environment are not inherited: on loopback the development key does,
         # unless `environment` names keys of its own.
         inherited = {k: v for k, v in os.environ.items() if k != "ARFLOW_API_KEYS"}
+        demo = (
+            DEMO_ENVIRONMENT
+            if self.demo_send_rules
+            else {k: v for k, v in DEMO_ENVIRONMENT.items() if k not in DEMO_SEND_RULES}
+        )
         env = {
             **inherited,
-            **DEMO_ENVIRONMENT,
+            **demo,
             **self.environment,
             "ARFLOW_MODE": "embedded",
             "ARFLOW_DATA_DIR": str(self.data_dir),

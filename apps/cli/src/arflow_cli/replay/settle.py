@@ -53,6 +53,11 @@ def embedded_outboxes(platform: PlatformSettings) -> list[Path] | None:
     return paths
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A SQLite file opened read-only beside the platform that writes it."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+
+
 class LagProbe(Protocol):
     """Reads the bus: (records not yet committed by the groups, records in the log)."""
 
@@ -76,7 +81,7 @@ class InProcessLagProbe:
             raise FileNotFoundError(
                 f"no embedded bus at {path} (set ARFLOW_DATA_DIR to the platform's data dir)"
             )
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        self._db = _read_only(path)
         self._groups = groups
         self._partitions: dict[str, int] = {}
         self._outbox_paths = list(outboxes or ())
@@ -116,7 +121,8 @@ class InProcessLagProbe:
             for (topic, partition), end in ends.items()
             if topic in group_topics
         )
-        return lag + self._unpublished(), sum(ends.values())
+        # The outboxes matter only once nothing lags: until then the answer is "not yet" anyway.
+        return lag or self._unpublished(), sum(ends.values())
 
     def _unpublished(self) -> int:
         total = 0
@@ -125,8 +131,7 @@ class InProcessLagProbe:
             if db is None:
                 if not path.exists():
                     continue  # that service has not started yet: nothing committed
-                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
-                self._outboxes[path] = db
+                db = self._outboxes[path] = _read_only(path)
             try:
                 (pending,) = db.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()
             except sqlite3.OperationalError as error:
