@@ -2,9 +2,10 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
-from dunning_support import PROBLEM_JSON, DunningFeed, close_days, issued, lines_of, rated
+from dunning_support import PROBLEM_JSON, DunningFeed, close_days, fresh_feed, issued, lines_of, rated
 
 from arflow_contracts.ledger import (
     CreditNoteIssuedV1,
@@ -94,6 +95,33 @@ async def test_a_downgrade_to_d_lands_on_the_last_shared_stage_and_requests_the_
     )
     assert (await stages_of(dunning))[-1] == ("2024-05-10", "Formal demand", ["A-1"])
     assert [s[1] for s in await stages_of(dunning)].count("Formal demand") == 1
+
+
+async def test_a_class_rated_at_a_day_close_applies_from_the_next_day_whichever_arrives_first(
+    tmp_path: Path,
+) -> None:
+    """Credit re-rates at the same BusinessDayClosed dunning evaluates; their order must not matter."""
+
+    async def escalation(rating_first: bool) -> list[tuple[str, str, list[str]]]:
+        async with fresh_feed(tmp_path / ("rating-first" if rating_first else "close-first")) as feed:
+            await feed.feed(issued("A-1", "C-1", DUE))
+            await close_days(feed, day(-3), day(7))
+            if rating_first:
+                await feed.feed(rated("C-1", "D", day(8), score=15))
+                await close_days(feed, day(8), day(8))
+            else:
+                await close_days(feed, day(8), day(8))
+                await feed.feed(rated("C-1", "D", day(8), score=15))
+            await close_days(feed, day(9), day(12))
+            holds = [
+                (h.data["as_of"], "hold", h.data["invoice_numbers"])
+                for h in await feed.published("CreditHoldRequested")
+            ]
+            return await stages_of(feed) + holds
+
+    close_first, rating_first = await escalation(rating_first=False), await escalation(rating_first=True)
+    assert rating_first == close_first
+    assert ("2024-05-10", "hold", ["A-1"]) in close_first  # day 9: the day after the rating
 
 
 async def test_an_agency_handover_closes_the_case_and_small_debts_hold_before_legal_steps(

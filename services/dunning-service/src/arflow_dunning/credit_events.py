@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow_contracts import EventEnvelope
 from arflow_contracts.credit import CreditRatingChangedV1, CustomerProfileChangedV1
-from arflow_dunning.store import OPEN, CollectionTask, DunningCustomer, WatchedInvoice
+from arflow_dunning.store import OPEN, CollectionTask, CustomerRating, DunningCustomer, WatchedInvoice
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.log import get_logger
 
@@ -62,10 +62,22 @@ async def customer_profile_changed(
 
 
 async def credit_rating_changed(event: CreditRatingChangedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
-    """A new risk class may select another policy; an older rating changes nothing."""
+    """A new class may select another policy from the next business day; an older rating changes nothing."""
     customer = await _customer(uow.session, event.customer_id)
     if customer.rated_on is not None and event.as_of < customer.rated_on:
         log.info("dunning.customer.stale_rating", customer_id=event.customer_id)
         return
     customer.risk_class, customer.score, customer.rated_on = event.new_class, event.score, event.as_of
+    rating = await uow.session.get(CustomerRating, (event.customer_id, event.as_of))
+    if rating is None:
+        uow.session.add(
+            CustomerRating(
+                customer_id=event.customer_id,
+                as_of=event.as_of,
+                risk_class=event.new_class,
+                score=event.score,
+            )
+        )
+    else:
+        rating.risk_class, rating.score = event.new_class, event.score
     await _reconsider_policy(uow.session, event.customer_id)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from arflow_dunning.action_scope import ActionScope
 from arflow_dunning.case_batches import close_handed_over_cases, open_cases_for_overdue
@@ -37,6 +38,7 @@ from arflow_dunning.promises import settle_promises_after_evaluation
 from arflow_dunning.stage_actions import HANDED_OVER, Evaluated, apply_stage_actions
 from arflow_dunning.store import (
     OPEN,
+    CustomerRating,
     DunningCustomer,
     PromiseToPayRecord,
     StageReached,
@@ -195,6 +197,29 @@ async def _record_reached(session: AsyncSession, evaluated: list[Evaluated], as_
         await session.execute(table.insert(), new_rows)
 
 
+async def classes_before(
+    session: AsyncSession, customer_ids: Sequence[str], as_of: date
+) -> tuple[dict[str, str], set[str]]:
+    """Each customer's risk class rated before `as_of`, and the customers rated on or after it.
+
+    Credit re-rates at the same day close dunning evaluates, so a class rated on `as_of` may or
+    may not have arrived yet: it is never used for `as_of` itself, whichever came first.
+    """
+    rows = await session.execute(
+        select(CustomerRating.customer_id, CustomerRating.as_of, CustomerRating.risk_class)
+        .where(col(CustomerRating.customer_id).in_(customer_ids))
+        .order_by(CustomerRating.customer_id, CustomerRating.as_of)
+    )
+    classes: dict[str, str] = {}
+    rerated: set[str] = set()
+    for customer_id, rated_on, risk_class in rows:
+        if rated_on < as_of:
+            classes[customer_id] = risk_class
+        else:
+            rerated.add(customer_id)
+    return classes, rerated
+
+
 async def _by_key(session: AsyncSession, key: Any, values: Sequence[str]) -> dict[str, Any]:
     if not values:
         return {}
@@ -266,10 +291,9 @@ async def evaluate_customers(
     )
     scope = ActionScope(uow, as_of, customers, await open_cases_of(session, ids), default_class)
     await open_cases_for_overdue(scope, invoices)
+    classes, rerated = await classes_before(session, ids, as_of)
     policies = {
-        customer_id: book.for_customer(
-            customer.risk_class if customer else None, customer.segment if customer else None
-        )
+        customer_id: book.for_customer(classes.get(customer_id), customer.segment if customer else None)
         for customer_id in ids
         for customer in [customers.get(customer_id)]
     }
@@ -284,6 +308,9 @@ async def evaluate_customers(
     await scope.flush()
     await settle_promises_after_evaluation(scope, evaluated, promises)
     rows = [item.invoice for item in evaluated]
+    for row in rows:
+        if row.customer_id in rerated and row.status == OPEN:
+            row.next_stage_due_on = None  # the newer class applies from the next evaluation on
     await write_rows(session, [row for row in rows if written_values(row) != before[row.invoice_number]])
     handed_over = [
         row for row in rows if row.status == HANDED_OVER and before[row.invoice_number][_STATUS] == OPEN

@@ -81,6 +81,22 @@ class DunningCustomer(DunningTable, table=True):
     rated_on: date | None = None
 
 
+class CustomerRating(DunningTable, table=True):
+    """The last risk class credit gave a customer on each business date.
+
+    A business day's evaluation uses the class rated before that day: credit re-rates everyone
+    at the same BusinessDayClosed that dunning evaluates, and which of the two runs first must not
+    decide which policy applies. The class from a day's close therefore applies from the next day.
+    """
+
+    __tablename__ = "customer_ratings"
+
+    customer_id: str = Field(primary_key=True, max_length=100)
+    as_of: date = Field(primary_key=True)
+    risk_class: str = Field(max_length=1)
+    score: int | None = None
+
+
 class StoredPolicy(DunningTable, table=True):
     """A dunning policy set through the API; it overrides a built-in default of the same id."""
 
