@@ -5,12 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, Numeric, event, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
 from arflow_runtime.outbox import Outbox
+from arflow_runtime.sqlite_inline import inline_connector
 
+SQLITE_LOCK_TIMEOUT = 30.0
+"""Seconds a SQLite statement keeps retrying while another connection holds the write lock."""
 MONEY_SCALE = 4
 _SQLITE_FACTOR = Decimal(10) ** MONEY_SCALE
 
@@ -55,9 +58,10 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An async engine; SQLite gets WAL, foreign keys, and statements run on the loop's thread."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        database = make_url(url).database or ":memory:"
+        engine = create_async_engine(url, async_creator=inline_connector(database, SQLITE_LOCK_TIMEOUT))
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -65,7 +69,6 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         return engine
