@@ -27,6 +27,7 @@ class FakePlatform:
         self.refuse: set[str] = set()  # natural keys answered 422
         self.closed: list[str] = []
         self.first_closed: str | None = None
+        self.last_closed: str | None = None
 
     def _natural(self, path: str, body: dict[str, Any]) -> str:
         for field in ("dispute_id", "credit_note_number", "payment_reference", "invoice_number"):
@@ -54,7 +55,9 @@ class FakePlatform:
                 raise httpx.ReadTimeout("slow", request=request)
             return httpx.Response(int(failure), json={"title": "Unavailable", "status": int(failure)})
         if request.method == "GET" and path == "/v1/day-close":  # the clock, read before the first day
-            return httpx.Response(200, json={"first_closed": self.first_closed, "last_closed": None})
+            return httpx.Response(
+                200, json={"first_closed": self.first_closed, "last_closed": self.last_closed}
+            )
         self.calls.append((request.method, path, body))
         key = request.headers.get("Idempotency-Key")
         if key and key in self.keys:
@@ -177,8 +180,9 @@ async def test_each_day_posts_master_data_then_documents_then_money_and_closes_a
     settler = RecordingSettler(platform)
     summary = await replay(platform, history(tmp_path, ROWS), settler)
     paths = [path for _, path, _ in platform.calls]
-    assert set(paths[:2]) == {"/v1/customers/C1", "/v1/customers/C2"}  # side by side
-    assert paths[2:] == [
+    assert paths[0] == "/v1/day-close"  # the fresh ledger's clock starts the day before the history
+    assert set(paths[1:3]) == {"/v1/customers/C1", "/v1/customers/C2"}  # side by side
+    assert paths[3:] == [
         "/v1/invoices/batch",
         "/v1/day-close",
         "/v1/disputes",
@@ -188,17 +192,27 @@ async def test_each_day_posts_master_data_then_documents_then_money_and_closes_a
         "/v1/payments/batch",
         "/v1/day-close",
     ]
-    assert platform.closed == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    assert platform.closed == ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
     batch = next(body for _, path, body in platform.calls if path == "/v1/payments/batch")
     c1 = [p["payment_reference"] for p in batch["payments"] if p["customer_id"] == "C1"]
     assert c1 == ["P-1", "P-3"], "one customer's payments keep the file's order"
     closes = [i for i, (_, path, _) in enumerate(platform.calls) if path == "/v1/day-close"]
-    for index in closes:
+    assert closes[0] == 0 and 1 in settler.waits, "the opening close (nothing posted before it), then a wait"
+    for index in closes[1:]:
         assert index in settler.waits, "waited before the close"
         assert index + 1 in settler.waits, "and after it"
     assert summary.tallies["invoice"].created == 3 and summary.tallies["payment"].created == 3
-    assert summary.closes == 4 and summary.rejected == 0
+    assert summary.closes == 5 and summary.rejected == 0
     assert summary.customer_ids == {"C1", "C2"}
+
+
+async def test_a_ledger_that_has_closed_days_keeps_its_clock(tmp_path: Path) -> None:
+    platform = FakePlatform()
+    platform.first_closed = platform.last_closed = "2023-12-29"
+    summary = await replay(platform, history(tmp_path, ROWS))
+    assert platform.closed == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    assert platform.calls[0][1] != "/v1/day-close"  # the history's own days only, as they come
+    assert summary.closes == 4
 
 
 async def test_timeouts_and_server_errors_are_retried_with_the_same_idempotency_key(tmp_path: Path) -> None:
@@ -241,7 +255,9 @@ async def test_a_refused_batch_is_posted_one_by_one_and_only_the_bad_row_is_repo
 async def test_until_and_customers_cut_the_history(tmp_path: Path) -> None:
     platform = FakePlatform()
     summary = await replay(platform, history(tmp_path, ROWS), until=date(2024, 1, 3), customers=1)
-    assert platform.closed == ["2024-01-02", "2024-01-03"], "the history is closed through --until"
+    assert platform.closed == ["2024-01-01", "2024-01-02", "2024-01-03"], (
+        "opened, closed through --until"
+    )
     assert summary.customer_ids == {"C1"} and summary.tallies["invoice"].created == 2
 
 
@@ -264,7 +280,7 @@ async def test_small_batches_and_single_posts_give_the_same_documents(
 
 async def test_a_ledger_whose_clock_started_after_the_history_is_reported(tmp_path: Path) -> None:
     platform = FakePlatform()
-    platform.first_closed = "2026-11-21"
+    platform.first_closed = platform.last_closed = "2026-11-21"
     summary = await replay(platform, history(tmp_path, ROWS[:3]))
     assert "business clock started on 2026-11-21" in summary.notes[0]
 

@@ -74,11 +74,19 @@ class ReplayEngine:
             self.summary.settle_timeouts = stats.timeouts
         return self.summary
 
-    async def _check_clock(self, first: date) -> None:
-        """Warn when the ledger's clock started after the history begins: those days cannot be closed."""
+    async def _open_clock(self, first: date) -> None:
+        """Start a fresh ledger's business clock the day before the history; warn when it started after.
+
+        Until a day is closed the platform's "today" is the system date: customers rated then
+        would carry today's date into a history years old, and dunning applies a class only to
+        days after the one it was rated on.
+        """
         try:
             clock = (await self.client.request("ledger", "GET", "/v1/day-close")).json()
         except (ApiProblem, Unreachable):
+            return
+        if clock.get("last_closed") is None:
+            await self._close(first - timedelta(days=1))
             return
         started = clock.get("first_closed")
         if started and date.fromisoformat(started) > first:
@@ -92,7 +100,7 @@ class ReplayEngine:
 
     async def _business_day(self, day: BusinessDay) -> None:
         if self.summary.first_day is None and self.close_days:
-            await self._check_clock(day.day)
+            await self._open_clock(day.day)
         self.summary.see_day(day.day)
         for operations in day.operations.values():
             self.summary.customer_ids.update(op.customer_id for op in operations)
