@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]
+
 from arflow_contracts import all_events, topics
 from arflow_contracts.export import ASYNCAPI_FILE, find_root
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from arflow_contracts.compat import incompatibilities
 from arflow_contracts.ledger import InvoiceIssuedV1
 

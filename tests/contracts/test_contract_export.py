@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from arflow_contracts import all_events, contract_for
 from arflow_contracts.compat import incompatibilities
 from arflow_contracts.export import (

@@ -3,12 +3,13 @@
 from decimal import Decimal
 
 import pytest
-from arflow_contracts import EventEnvelope, InvalidEvent, parse_data, wrap
-from arflow_contracts.ledger import PaymentReceivedV1
-from arflow_contracts.money import Amount, NonNegativeAmount, Rate, SignedAmount
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+
+from arflow_contracts import EventEnvelope, InvalidEvent, parse_data, wrap
+from arflow_contracts.ledger import PaymentReceivedV1
+from arflow_contracts.money import Amount, NonNegativeAmount, Rate, SignedAmount
 
 amount = TypeAdapter(Amount)
 

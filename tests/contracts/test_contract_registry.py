@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from arflow_contracts import (
     PLATFORM_CUSTOMER_ID,
     EventEnvelope,

@@ -5,9 +5,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from contract_samples import SAMPLES
+
 from arflow_contracts import EventEnvelope, all_events, parse_data, wrap
 from arflow_contracts.envelope import EventData
-from contract_samples import SAMPLES
 
 
 def _sample_id(sample: EventData) -> str:

@@ -4,6 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from arflow_invoice.domain import (
     CurrencyMismatch,
     CustomerMismatch,
@@ -23,8 +26,6 @@ from arflow_invoice.domain import (
     post_charge,
     split_instalments,
 )
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 
 def item(

@@ -3,6 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_invoice.domain import (
     MINOR_UNITS,
     InvalidAmount,
@@ -12,8 +15,6 @@ from arflow_invoice.domain import (
     validate_amount,
     validate_currency,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def test_the_table_holds_at_least_forty_active_currencies() -> None:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_invoice.domain import (
     PARTS,
     CreditSource,
@@ -29,8 +32,6 @@ from arflow_invoice.domain import (
     split_instalments,
     unapplied_credit,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 BASE = date(2023, 11, 20)  # histories cross a leap day and a year end
 UNIT = {"EUR": Decimal("0.01"), "JPY": Decimal(1)}

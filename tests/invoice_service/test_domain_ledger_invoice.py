@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+
 from arflow_invoice.domain import (
     Allocation,
     CurrencyMismatch,

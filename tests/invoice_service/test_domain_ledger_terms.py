@@ -4,6 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arflow_invoice.domain import (
     DiscountTerms,
     EndOfMonthTerms,
@@ -19,8 +22,6 @@ from arflow_invoice.domain import (
     validate_due_date,
     validate_instalments,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(
