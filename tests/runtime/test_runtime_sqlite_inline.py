@@ -152,3 +152,20 @@ async def test_sqlalchemy_reports_a_lock_timeout_as_an_operational_error(tmp_pat
         holder.execute("ROLLBACK")
         holder.close()
         await engine.dispose()
+
+
+async def test_autocommit_connections_commit_each_statement(tmp_path: Path) -> None:
+    """SQLAlchemy sets the isolation level through aiosqlite's request queue; it runs at once here."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/service.sqlite")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE reminders (invoice_number TEXT)"))
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit.connect() as connection:
+            await connection.execute(text("INSERT INTO reminders VALUES ('INV-7')"))
+            raw = await connection.get_raw_connection()
+            assert raw.driver_connection.isolation_level is None
+        async with engine.connect() as connection:  # no commit was issued: autocommit kept the row
+            assert await connection.scalar(text("SELECT COUNT(*) FROM reminders")) == 1
+    finally:
+        await engine.dispose()
