@@ -4,6 +4,8 @@ import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,23 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from arflow_runtime import sqlite_inline
 from arflow_runtime.db import create_engine
 from arflow_runtime.sqlite_inline import InlineConnection, LockWait, inline_connector
+
+
+@contextmanager
+def write_locked(path: Path, table: str) -> Iterator[None]:
+    """Another connection creates `table` and holds the database's write lock until the block ends."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute(f"CREATE TABLE {table} (number TEXT)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 async def test_an_engine_on_sqlite_runs_statements_without_starting_threads(tmp_path: Path) -> None:
@@ -50,31 +67,40 @@ async def test_a_rolled_back_transaction_leaves_nothing(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-async def test_a_writer_waits_for_the_lock_without_stalling_the_loop(tmp_path: Path) -> None:
+async def test_a_writer_waits_for_the_lock_without_stalling_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The holder commits from another task while the waiter retries: a blocking wait would deadlock."""
+    refused = asyncio.Event()
+    answered_busy = sqlite_inline._busy
+
+    def busy(error: sqlite3.OperationalError) -> bool:
+        answer = answered_busy(error)
+        if answer:
+            refused.set()
+        return answer
+
+    monkeypatch.setattr(sqlite_inline, "_busy", busy)
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/service.sqlite")
     try:
         async with engine.begin() as connection:
             await connection.execute(text("CREATE TABLE allocations (id INTEGER PRIMARY KEY, source TEXT)"))
         holder = await engine.connect()
         await holder.execute(text("INSERT INTO allocations (source) VALUES ('holder')"))  # holds the lock
-        waiter_started = asyncio.Event()
 
         async def waiter() -> float:
             async with engine.begin() as connection:
-                waiter_started.set()
-                started = time.monotonic()
                 await connection.execute(text("INSERT INTO allocations (source) VALUES ('waiter')"))
-                return time.monotonic() - started
+                return time.monotonic()
 
         waiting = asyncio.create_task(waiter())
-        await waiter_started.wait()
-        await asyncio.sleep(0.05)  # the waiter is now retrying; the loop must still run this task
+        await asyncio.wait_for(refused.wait(), 10)  # the waiter was refused and retries; this task runs
         assert not waiting.done()
+        committed = time.monotonic()
         await holder.commit()
         await holder.close()
-        waited = await asyncio.wait_for(waiting, 10)
-        assert waited >= 0.04
+        inserted = await asyncio.wait_for(waiting, 10)
+        assert inserted >= committed
         async with engine.connect() as connection:
             sources = (await connection.execute(text("SELECT source FROM allocations ORDER BY id"))).scalars()
             assert list(sources) == ["holder", "waiter"]
@@ -83,21 +109,16 @@ async def test_a_writer_waits_for_the_lock_without_stalling_the_loop(tmp_path: P
 
 
 async def test_a_writer_gives_up_after_the_lock_timeout(tmp_path: Path) -> None:
-    path = str(tmp_path / "service.sqlite")
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("PRAGMA journal_mode=WAL")
-    holder.execute("CREATE TABLE holds (customer_id TEXT)")
-    holder.execute("BEGIN IMMEDIATE")
-    connection = await inline_connector(path, lock_timeout=0.2)()
-    try:
-        started = time.monotonic()
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            await connection.execute("INSERT INTO holds VALUES ('C-1')")
-        assert 0.2 <= time.monotonic() - started < 2
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-        await connection.close()
+    path = tmp_path / "service.sqlite"
+    with write_locked(path, "holds"):
+        connection = await inline_connector(str(path), lock_timeout=0.2)()
+        try:
+            started = time.monotonic()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await connection.execute("INSERT INTO holds VALUES ('C-1')")
+            assert 0.2 <= time.monotonic() - started < 2
+        finally:
+            await connection.close()
 
 
 async def test_a_stale_read_snapshot_fails_at_once_instead_of_retrying(tmp_path: Path) -> None:
@@ -137,21 +158,16 @@ async def test_lock_wait_passes_other_errors_through_at_once() -> None:
 async def test_sqlalchemy_reports_a_lock_timeout_as_an_operational_error(tmp_path: Path) -> None:
     """What the consumer loop retries as transient and the API answers with 503."""
     path = tmp_path / "service.sqlite"
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("PRAGMA journal_mode=WAL")
-    holder.execute("CREATE TABLE invoices (number TEXT)")
-    holder.execute("BEGIN IMMEDIATE")
-    engine = create_async_engine(
-        f"sqlite+aiosqlite:///{path}", async_creator=inline_connector(str(path), lock_timeout=0.1)
-    )
-    try:
-        with pytest.raises(OperationalError, match="locked"):
-            async with engine.begin() as connection:
-                await connection.execute(text("INSERT INTO invoices VALUES ('INV-1')"))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-        await engine.dispose()
+    with write_locked(path, "invoices"):
+        engine = create_async_engine(
+            f"sqlite+aiosqlite:///{path}", async_creator=inline_connector(str(path), lock_timeout=0.1)
+        )
+        try:
+            with pytest.raises(OperationalError, match="locked"):
+                async with engine.begin() as connection:
+                    await connection.execute(text("INSERT INTO invoices VALUES ('INV-1')"))
+        finally:
+            await engine.dispose()
 
 
 async def test_autocommit_connections_commit_each_statement(tmp_path: Path) -> None:

@@ -142,10 +142,6 @@ class InlineConnection:
     def isolation_level(self, value: str | None) -> None:
         self._conn.isolation_level = value
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._conn.in_transaction
-
     def cursor(self) -> InlineCursor:
         return InlineCursor(self)
 
@@ -176,7 +172,7 @@ def inline_connector(path: str, lock_timeout: float) -> Callable[[], Awaitable[I
     """The `async_creator` for an engine on the SQLite file at `path`."""
 
     async def connect() -> InlineConnection:
-        if path not in ("", ":memory:"):
+        if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # timeout=0: a busy database is waited for by LockWait, off the loop, not inside sqlite3.
         connection = sqlite3.connect(path, timeout=0, check_same_thread=False)

@@ -11,7 +11,7 @@ from datetime import date
 
 from arflow_credit.assessment import assess_position
 from arflow_credit.domain import CreditPolicy, DerivedLimit
-from arflow_credit.holds import dunning_hold_invoices
+from arflow_credit.holds import unsettled_hold_invoices
 from arflow_credit.position import (
     CreditPosition,
     CustomerFacts,
@@ -23,7 +23,7 @@ from arflow_credit.position import (
 from arflow_credit.rules import CreditRules
 from arflow_credit.store.customers import CreditAccount, all_customer_ids
 from arflow_credit.store.holds import active_holds_of
-from arflow_credit.store.ledger import credit_sales_of, scored_items_of, unsettled_among
+from arflow_credit.store.ledger import credit_sales_of, scored_items_of
 from arflow_credit.store.summary import accounts_with_summaries
 from arflow_runtime.db import UnitOfWork
 
@@ -51,8 +51,7 @@ async def _reassess_chunk(
     items = await scored_items_of(session, customer_ids, currency, scoring_window_start(rules, as_of), as_of)
     on_hold = [account.customer_id for account, summary in accounts if summary.on_hold]
     holds = await active_holds_of(session, on_hold) if on_hold else {}
-    requested = dunning_hold_invoices(record for records in holds.values() for record in records)
-    unsettled = await unsettled_among(session, {n for numbers in requested.values() for n in numbers})
+    unsettled = await unsettled_hold_invoices(session, (r for records in holds.values() for r in records))
     since = _earliest_sales_day(policies.values(), as_of)
     sales = {}
     if since is not None and any(account.customer_limit is None for account, _ in accounts):

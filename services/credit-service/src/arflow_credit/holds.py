@@ -189,7 +189,7 @@ async def apply_hold_rules(
     if not requested:
         return
     if unsettled is None:
-        unsettled = await unsettled_among(uow.session, {n for numbers in requested.values() for n in numbers})
+        unsettled = await unsettled_hold_invoices(uow.session, position.hold_records)
     for record in position.hold_records:
         numbers = requested.get(record.hold_id)
         if numbers is not None and unsettled.isdisjoint(numbers):
@@ -203,3 +203,9 @@ def dunning_hold_invoices(records: Iterable[HoldRecord]) -> dict[str, list[str]]
         for record in records
         if record.source == HoldSource.DUNNING.value and record.invoice_numbers
     }
+
+
+async def unsettled_hold_invoices(session: AsyncSession, records: Iterable[HoldRecord]) -> set[str]:
+    """Of the invoices the dunning holds among `records` wait for, those not settled yet (one read)."""
+    requested = dunning_hold_invoices(records)
+    return await unsettled_among(session, {n for numbers in requested.values() for n in numbers})

@@ -68,16 +68,9 @@ async def credit_rating_changed(event: CreditRatingChangedV1, _: EventEnvelope, 
         log.info("dunning.customer.stale_rating", customer_id=event.customer_id)
         return
     customer.risk_class, customer.score, customer.rated_on = event.new_class, event.score, event.as_of
-    rating = await uow.session.get(CustomerRating, (event.customer_id, event.as_of))
-    if rating is None:
-        uow.session.add(
-            CustomerRating(
-                customer_id=event.customer_id,
-                as_of=event.as_of,
-                risk_class=event.new_class,
-                score=event.score,
-            )
+    await uow.session.merge(  # the day's last rating replaces an earlier one of the same day
+        CustomerRating(
+            customer_id=event.customer_id, as_of=event.as_of, risk_class=event.new_class, score=event.score
         )
-    else:
-        rating.risk_class, rating.score = event.new_class, event.score
+    )
     await _reconsider_policy(uow.session, event.customer_id)

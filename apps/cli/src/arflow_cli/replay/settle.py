@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy.engine import make_url
+
 from arflow_runtime.settings import PlatformSettings
 
 Groups = dict[str, list[str]]
@@ -46,10 +48,10 @@ def embedded_outboxes(platform: PlatformSettings) -> list[Path] | None:
     """The four services' SQLite files, or None when any of them keeps its data elsewhere."""
     paths = []
     for definition in _definitions():
-        url = definition.settings.resolved_database_url(platform, definition.name)
-        if not url.startswith("sqlite+aiosqlite:///"):
+        url = make_url(definition.settings.resolved_database_url(platform, definition.name))
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
             return None
-        paths.append(Path(url.removeprefix("sqlite+aiosqlite:///")))
+        paths.append(Path(url.database))
     return paths
 
 
