@@ -55,6 +55,20 @@ def dead_letter_headers(record: Record, group_id: str, error: BaseException) -> 
     ]
 
 
+def runs_of(records: Sequence[Record], batch_key: BatchKey) -> list[list[Record]]:
+    """Consecutive records that share a batch key form a run; any other record is a run of one."""
+    runs: list[list[Record]] = []
+    previous: object | None = None
+    for record in records:
+        key = batch_key(record)
+        if key is not None and key == previous:
+            runs[-1].append(record)
+        else:
+            runs.append([record])
+        previous = key
+    return runs
+
+
 class ConsumerLoop:
     """Reads a group's records, handles each, and commits offsets only after handling."""
 
@@ -104,19 +118,9 @@ class ConsumerLoop:
             await subscription.close()
 
     def _runs(self, records: list[Record]) -> list[list[Record]]:
-        """Consecutive records that share a batch key form a run; any other record is a run of one."""
         if self._batch_key is None or self._handle_batch is None:
             return [[record] for record in records]
-        runs: list[list[Record]] = []
-        previous: object | None = None
-        for record in records:
-            key = self._batch_key(record)
-            if key is not None and key == previous:
-                runs[-1].append(record)
-            else:
-                runs.append([record])
-            previous = key
-        return runs
+        return runs_of(records, self._batch_key)
 
     async def _process_run(self, run: list[Record]) -> None:
         if len(run) > 1 and self._handle_batch is not None:

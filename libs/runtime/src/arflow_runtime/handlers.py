@@ -44,8 +44,11 @@ class EventHandlers:
     def on_batch(self, contract: type[E]) -> Callable[[BatchHandler], BatchHandler]:
         """Decorator: also apply runs of this contract's events together (it needs an `on` handler too).
 
-        The batch handler must have the effect of the single handler applied to each event in
-        order; a batch that fails is rolled back and its events are handled one by one.
+        The batch handler must leave the state the single handler leaves after applying each
+        event in order. What a service derives from that state may be derived once for the run
+        (credit-service re-assesses each customer once, for the run's end state, so a class a
+        customer passed through inside the run is not announced). A batch that fails is rolled
+        back and its events are handled one by one.
         """
 
         def register(function: BatchHandler) -> BatchHandler:

@@ -1,9 +1,10 @@
-"""Re-assessing every customer when a business day closes, reading each fact once for many customers.
+"""Re-assessing many customers at once, reading each fact once for a chunk of customers.
 
-A day close touches every customer, and most of them change nothing. Reading each customer's
-position on its own costs a handful of queries per customer; here the same facts are read for a
-chunk of customers at once and each position is built in memory by the same rules
-(`position_of`), then rated, watched and held exactly as `reassess_customer` does.
+A day close touches every customer, and most of them change nothing; a run of ledger events (a
+poll of the consumer) touches many customers once each. Reading each customer's position on its
+own costs a handful of queries per customer; here the same facts are read for a chunk of
+customers at once and each position is built in memory by the same rules (`position_of`), then
+rated, watched and held exactly as `reassess_customer` does.
 """
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -34,10 +35,16 @@ CHUNK = 500
 async def reassess_everyone(uow: UnitOfWork, rules: CreditRules, as_of: date, cause: str) -> int:
     """Rescore, watch the limit and apply the hold rules for every customer on `as_of`; how many."""
     customers = await all_customer_ids(uow.session)
-    for start in range(0, len(customers), CHUNK):
-        chunk = customers[start : start + CHUNK]
-        await _reassess_chunk(uow, rules, chunk, as_of, cause)
+    await reassess_customers(uow, rules, customers, as_of, cause)
     return len(customers)
+
+
+async def reassess_customers(
+    uow: UnitOfWork, rules: CreditRules, customer_ids: Sequence[str], as_of: date, cause: str
+) -> None:
+    """Rescore, watch the limit and apply the hold rules for these customers (with accounts) on `as_of`."""
+    for start in range(0, len(customer_ids), CHUNK):
+        await _reassess_chunk(uow, rules, customer_ids[start : start + CHUNK], as_of, cause)
 
 
 async def _reassess_chunk(

@@ -1,6 +1,7 @@
 """credit-service's reactions to ledger and dunning events: one function per event."""
 
 from decimal import Decimal
+from typing import Any
 
 from arflow_contracts import EventEnvelope
 from arflow_contracts.dunning import CreditHoldRequestedV1
@@ -17,14 +18,19 @@ from arflow_contracts.ledger import (
     UnappliedCreditChangedV1,
 )
 from arflow_credit.assessment import reassess_customer
-from arflow_credit.day_close import reassess_everyone
+from arflow_credit.day_close import reassess_customers, reassess_everyone
 from arflow_credit.domain import HoldSource
 from arflow_credit.holds import find_hold, place_hold
 from arflow_credit.reservations import consume_reservation, expire_reservations
 from arflow_credit.rules import CreditRules
-from arflow_credit.store.clock import record_business_day
-from arflow_credit.store.customers import credit_account_and_today, open_credit_account
-from arflow_credit.store.ledger import Dispute, UnappliedCredit, ledger_item
+from arflow_credit.store.clock import business_today, record_business_day
+from arflow_credit.store.customers import (
+    CreditAccount,
+    credit_account_and_today,
+    open_credit_account,
+    open_credit_accounts,
+)
+from arflow_credit.store.ledger import Dispute, LedgerItem, UnappliedCredit, ledger_item, ledger_items
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.handlers import EventHandlers
 from arflow_runtime.log import get_logger
@@ -59,29 +65,65 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         item.charges += charges
         item.recompute()
 
-    @handlers.on(InvoiceIssuedV1)
-    async def invoice_issued(event: InvoiceIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
-        """A new invoice adds to exposure and consumes its order's reservation."""
-        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
+    async def reassess_run(uow: UnitOfWork, events: list[tuple[Any, EventEnvelope]]) -> None:
+        """Once per customer after a run of one contract's events: the run's end state is rated."""
+        customers = sorted({event.customer_id for event, _ in events})
+        today = await business_today(uow.session)
+        await reassess_customers(uow, rules, customers, today, events[0][0].event_type)
+
+    async def issue(
+        uow: UnitOfWork, event: InvoiceIssuedV1, item: LedgerItem, account: CreditAccount
+    ) -> None:
         item.issued, item.currency, item.amount = True, event.currency, event.amount
         item.issue_date, item.due_date, item.order_id = event.issue_date, event.due_date, event.order_id
         if item.settled_on is not None and not item.written_off:
             item.settle_in_full()  # its InvoicePaid came first
         item.recompute()
-        account, _opened = await open_credit_account(uow.session, event.customer_id)
         if account.first_invoice_date is None or event.issue_date < account.first_invoice_date:
             account.first_invoice_date = event.issue_date
         if event.order_id:
             await consume_reservation(
                 uow.session, event.order_id, event.customer_id, event.invoice_number, event.issue_date
             )
+
+    @handlers.on(InvoiceIssuedV1)
+    async def invoice_issued(event: InvoiceIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """A new invoice adds to exposure and consumes its order's reservation."""
+        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
+        account, _opened = await open_credit_account(uow.session, event.customer_id)
+        await issue(uow, event, item, account)
         await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on_batch(InvoiceIssuedV1)
+    async def invoices_issued(events: list[tuple[InvoiceIssuedV1, EventEnvelope]], uow: UnitOfWork) -> None:
+        """A run of new invoices: each applied in order as above, then each customer re-assessed once."""
+        items = await ledger_items(
+            uow.session, [(e.invoice_number, e.customer_id, e.currency) for e, _ in events]
+        )
+        accounts = await open_credit_accounts(uow.session, {event.customer_id for event, _ in events})
+        for event, _ in events:
+            await issue(uow, event, items[event.invoice_number], accounts[event.customer_id])
+        await reassess_run(uow, events)
 
     @handlers.on(PaymentAllocatedV1)
     async def payment_allocated(event: PaymentAllocatedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
         """Part of a payment settled part of an invoice."""
         await move(uow, event.invoice_number, event.customer_id, event.currency, settled=event.amount)
         await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on_batch(PaymentAllocatedV1)
+    async def payments_allocated(
+        events: list[tuple[PaymentAllocatedV1, EventEnvelope]], uow: UnitOfWork
+    ) -> None:
+        """A run of allocations: each settles its invoice in order, then each customer is re-assessed once."""
+        items = await ledger_items(
+            uow.session, [(e.invoice_number, e.customer_id, e.currency) for e, _ in events]
+        )
+        for event, _ in events:
+            item = items[event.invoice_number]
+            item.settled += event.amount
+            item.recompute()
+        await reassess_run(uow, events)
 
     @handlers.on(CreditNoteIssuedV1)
     async def credit_note_issued(event: CreditNoteIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
@@ -106,15 +148,27 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         await move(uow, event.invoice_number, event.customer_id, event.currency, charges=event.amount)
         await reassess(uow, event.customer_id, event.event_type)
 
-    @handlers.on(InvoicePaidV1)
-    async def invoice_paid(event: InvoicePaidV1, _: EventEnvelope, uow: UnitOfWork) -> None:
-        """The invoice owes nothing any more; its paid date is what scoring measures lateness by."""
-        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
+    def paid(event: InvoicePaidV1, item: LedgerItem) -> None:
         item.settled_on = event.paid_date
         if not item.issued:  # the invoice itself has not reached credit yet: keep its dates
             item.issue_date, item.due_date = event.issue_date, event.due_date
         item.settle_in_full()
+
+    @handlers.on(InvoicePaidV1)
+    async def invoice_paid(event: InvoicePaidV1, _: EventEnvelope, uow: UnitOfWork) -> None:
+        """The invoice owes nothing any more; its paid date is what scoring measures lateness by."""
+        paid(event, await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency))
         await reassess(uow, event.customer_id, event.event_type)
+
+    @handlers.on_batch(InvoicePaidV1)
+    async def invoices_paid(events: list[tuple[InvoicePaidV1, EventEnvelope]], uow: UnitOfWork) -> None:
+        """A run of paid invoices: each settled in order, then each customer re-assessed once."""
+        items = await ledger_items(
+            uow.session, [(e.invoice_number, e.customer_id, e.currency) for e, _ in events]
+        )
+        for event, _ in events:
+            paid(event, items[event.invoice_number])
+        await reassess_run(uow, events)
 
     @handlers.on(InvoiceDisputedV1)
     async def invoice_disputed(event: InvoiceDisputedV1, _: EventEnvelope, uow: UnitOfWork) -> None:

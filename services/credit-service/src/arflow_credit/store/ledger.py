@@ -82,6 +82,20 @@ async def ledger_item(
     return item
 
 
+async def ledger_items(
+    session: AsyncSession, invoices: Sequence[tuple[str, str, str]]
+) -> dict[str, LedgerItem]:
+    """The items for many (invoice number, customer id, currency), in one read; stubs for new ones."""
+    numbers = sorted({number for number, _, _ in invoices})
+    query = select(LedgerItem).where(col(LedgerItem.invoice_number).in_(numbers))
+    found = {item.invoice_number: item for item in (await session.execute(query)).scalars()}
+    for number, customer_id, currency in invoices:
+        if number not in found:
+            found[number] = LedgerItem(invoice_number=number, customer_id=customer_id, currency=currency)
+            session.add(found[number])
+    return found
+
+
 async def open_items(
     session: AsyncSession, customer_id: str, currency: str | None = None
 ) -> list[LedgerItem]:
