@@ -2,7 +2,7 @@
 
 Each record becomes either a *plain* row (explicit due date, no terms, lines or instalments,
 printable-ASCII text: what an ERP export mostly holds), checked here with the domain's own
-currency, amount and due-date rules and then stored set-based by SQL; or it goes through the
+currency, amount and due-date rules and then COPYed into the ledger; or it goes through the
 whole single-invoice path (`InvoiceIn` + `prepare_invoice`), which either accepts it or gives the
 error the single POST would give. `plain_row` only says yes when the full path would accept
 the row with the same figures (`tests/invoice_service/test_ledger_import_rows.py` checks that).
@@ -55,17 +55,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 PlainRow = tuple[int, str, str, str, Decimal, date, date, str | None, str | None]
 """(row, invoice_number, customer_id, currency, amount, issue_date, due_date, salesperson_id, order_id)."""
-PLAIN_COLUMNS = (
-    "row_no",
-    "invoice_number",
-    "customer_id",
-    "currency",
-    "amount",
-    "issue_date",
-    "due_date",
-    "salesperson_id",
-    "order_id",
-)
+PLAIN_COLUMNS = CSV_COLUMNS[:4] + ("issue_date", "due_date", "salesperson_id", "order_id")
+"""The invoice columns a plain row gives, in its order (after the row number)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +96,7 @@ def _optional(record: dict[str, Any], key: str) -> tuple[bool, str | None]:
 
 
 def plain_row(row: int, record: dict[str, Any]) -> PlainRow | None:
-    """The row ready for set-based storage, or None when it needs the full single-invoice path."""
+    """The row ready for COPY into the ledger, or None when it needs the full single-invoice path."""
     if not PLAIN_KEYS <= record.keys() or not record.keys() <= PLAIN_KEYS | OPTIONAL_KEYS:
         return None
     number, customer, currency = record["invoice_number"], record["customer_id"], record["currency"]

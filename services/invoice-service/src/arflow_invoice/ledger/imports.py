@@ -1,7 +1,7 @@
 """Bulk import of invoices (migrations): all rows or none, each exactly as its single POST would be.
 
-On PostgreSQL plain rows (`import_rows.plain_row`) are copied into a staging table and stored
-set-based with their InvoiceIssued events (`store.import_sql`); every other row, and every row
+On PostgreSQL plain rows (`import_rows.plain_row`) are COPYed into the ledger with their
+InvoiceIssued events (`store.import_sql`); every other row, and every row
 on SQLite, goes through `prepare_invoice` and a multi-row INSERT. Invoice numbers already in
 the ledger with the same content are skipped (re-posting an import does nothing twice); with
 other content the import is refused. One invalid row refuses the whole import.
@@ -32,7 +32,7 @@ from arflow_invoice.ledger.import_rows import (
 )
 from arflow_invoice.ledger.invoicing import PreparedInvoice
 from arflow_invoice.store import Invoice, InvoiceInstalment, InvoiceLine
-from arflow_invoice.store.import_sql import staged_conflicts, start_staging, store_plain_rows
+from arflow_invoice.store.import_sql import store_plain_rows
 from arflow_invoice.store.states import chunks
 from arflow_runtime import context
 from arflow_runtime.db import UnitOfWork
@@ -49,7 +49,7 @@ INSTALMENTS: Table = InvoiceInstalment.__table__  # type: ignore[attr-defined]
 ROWS_PER_INSERT = 200
 """Prepared invoices per multi-row INSERT (below SQLite's bound-parameter limit)."""
 ROWS_PER_BATCH = 25_000
-"""Rows stored per set-based statement: few statements, sorts that fit in memory."""
+"""Rows stored per COPY: few statements, while the next batch is read."""
 
 
 class _Outcome:
@@ -146,12 +146,15 @@ async def _store_prepared(
 async def _store_plain(
     session: AsyncSession, outbox: Outbox, plain: Sequence[PlainRow], outcome: _Outcome
 ) -> None:
-    created = await store_plain_rows(session, outbox, plain)
+    created, known = await store_plain_rows(session, outbox, plain)
     outcome.created += created
-    if created < len(plain):  # some numbers were known: they must carry the same content
-        for row, number, stored, posted in await staged_conflicts(session, MAX_ERRORS):
-            if (clash := _conflict(row, number, stored, posted)) is not None:
-                outcome.conflict(clash)
+    named = 0  # numbers already recorded must carry the same content; a batch names at most MAX_ERRORS
+    for seen in known:
+        if named == MAX_ERRORS:
+            break
+        if (clash := _conflict(seen.row, seen.invoice_number, seen.stored, seen.posted)) is not None:
+            outcome.conflict(clash)
+            named += 1
 
 
 class _Batches:
@@ -217,8 +220,6 @@ async def import_invoices(
     session = uow.session
     assert session.bind is not None
     postgres = session.bind.dialect.name == "postgresql"
-    if postgres:
-        await start_staging(session)
     outcome = _Outcome()
     batches = _Batches(session, outbox, outcome)
     try:
