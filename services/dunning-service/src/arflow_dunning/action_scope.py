@@ -13,6 +13,8 @@ from uuid import NAMESPACE_URL, uuid5
 from sqlalchemy import Table
 
 from arflow_contracts import EventData
+from arflow_dunning.bulk_rows import insert_rows
+from arflow_dunning.outbox_rows import stage_events
 from arflow_dunning.store import ChargeRequest, CollectionCase, CollectionTask, DunningCustomer, TimelineEntry
 from arflow_runtime.db import UnitOfWork
 
@@ -84,7 +86,6 @@ class ActionScope:
         """Write what was collected: tasks, charge requests, timeline entries, then the events."""
         session = self.uow.session
         for table, rows in ((TASKS, self.tasks), (CHARGES, self.charges), (TIMELINE, self.timeline)):
-            if rows:
-                await session.execute(table.insert(), rows)
-        await self.uow.publish_many(self.events)
+            await insert_rows(session, table, rows)
+        await stage_events(self.uow, self.events)
         self.events, self.timeline, self.tasks, self.charges = [], [], [], []

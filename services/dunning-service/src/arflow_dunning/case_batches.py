@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy import inspect as orm_state
 
 from arflow_dunning.action_scope import TIMELINE, ActionScope, timeline_row
+from arflow_dunning.bulk_rows import insert_rows, one_of
 from arflow_dunning.cases import CLOSED
 from arflow_dunning.invoice_rows import WATCHED, InvoiceRow
 from arflow_dunning.store import OPEN, CollectionCase
@@ -58,8 +59,7 @@ async def open_cases_for_overdue(scope: ActionScope, rows: Sequence[InvoiceRow])
             row.case_id = case.case_id
         joined[case.case_id] = (customer_id, set(numbers))
     session = scope.uow.session
-    if opened:
-        await session.execute(CASES.insert(), opened)
+    await insert_rows(session, CASES, opened)
     await _attach_earlier_entries(scope, joined)
 
 
@@ -69,7 +69,7 @@ async def _attach_earlier_entries(scope: ActionScope, joined: dict[str, tuple[st
     customers = sorted({customer_id for customer_id, _ in joined.values()})
     earlier = await session.execute(
         select(TIMELINE.c.id, TIMELINE.c.invoice_numbers).where(
-            TIMELINE.c.customer_id.in_(customers), TIMELINE.c.case_id.is_(None)
+            one_of(session, TIMELINE.c.customer_id, customers), TIMELINE.c.case_id.is_(None)
         )
     )
     moves = []
@@ -95,7 +95,7 @@ async def close_handed_over_cases(scope: ActionScope, rows: Sequence[InvoiceRow]
         (
             await session.execute(
                 select(WATCHED.c.case_id, func.count())
-                .where(WATCHED.c.case_id.in_(case_ids), WATCHED.c.status == OPEN)
+                .where(one_of(session, WATCHED.c.case_id, case_ids), WATCHED.c.status == OPEN)
                 .group_by(WATCHED.c.case_id)
             )
         ).all()

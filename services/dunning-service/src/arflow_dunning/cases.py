@@ -8,6 +8,7 @@ from uuid import uuid4
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow_dunning.bulk_rows import one_of
 from arflow_dunning.errors import CaseNotFound
 from arflow_dunning.store import OPEN, CollectionCase, TimelineEntry, WatchedInvoice
 from arflow_runtime.log import get_logger
@@ -48,7 +49,7 @@ async def open_cases_of(session: AsyncSession, customer_ids: Sequence[str]) -> d
         return {}
     rows = await session.execute(
         select(CollectionCase).where(
-            CollectionCase.customer_id.in_(customer_ids), CollectionCase.status == OPEN
+            one_of(session, CollectionCase.customer_id, customer_ids), CollectionCase.status == OPEN
         )
     )
     return {case.customer_id: case for case in rows.scalars()}

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from arflow_dunning.action_scope import ActionScope
+from arflow_dunning.bulk_rows import insert_rows, one_of
 from arflow_dunning.case_batches import close_handed_over_cases, open_cases_for_overdue
 from arflow_dunning.cases import open_cases_of
 from arflow_dunning.domain import (
@@ -181,7 +182,7 @@ async def _record_reached(session: AsyncSession, evaluated: list[Evaluated], as_
     for start in range(0, len(numbers), _INSERT_BATCH):
         rows = await session.execute(
             select(table.c.invoice_number, table.c.stage).where(
-                table.c.invoice_number.in_(numbers[start : start + _INSERT_BATCH])
+                one_of(session, table.c.invoice_number, numbers[start : start + _INSERT_BATCH])
             )
         )
         recorded.update((row.invoice_number, row.stage) for row in rows)
@@ -193,8 +194,7 @@ async def _record_reached(session: AsyncSession, evaluated: list[Evaluated], as_
         else:
             item.newly_reached = True
             new_rows.append(row)
-    if new_rows:
-        await session.execute(table.insert(), new_rows)
+    await insert_rows(session, table, new_rows)
 
 
 async def classes_before(
@@ -207,7 +207,7 @@ async def classes_before(
     """
     rows = await session.execute(
         select(CustomerRating.customer_id, CustomerRating.as_of, CustomerRating.risk_class)
-        .where(col(CustomerRating.customer_id).in_(customer_ids))
+        .where(one_of(session, col(CustomerRating.customer_id), customer_ids))
         .order_by(CustomerRating.customer_id, CustomerRating.as_of)
     )
     classes: dict[str, str] = {}
@@ -223,7 +223,7 @@ async def classes_before(
 async def _by_key(session: AsyncSession, key: Any, values: Sequence[str]) -> dict[str, Any]:
     if not values:
         return {}
-    rows = await session.execute(select(key.class_).where(key.in_(set(values))))
+    rows = await session.execute(select(key.class_).where(one_of(session, key, set(values))))
     return {getattr(row, key.key): row for row in rows.scalars()}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow_dunning.bulk_rows import one_of
 from arflow_dunning.store import WatchedInvoice
 
 WATCHED: Table = WatchedInvoice.__table__  # type: ignore[attr-defined]
@@ -79,7 +80,7 @@ async def read_rows_of(
     ordered = sorted(set(customer_ids))
     for start in range(0, len(ordered), _CHUNK):
         rows += await read_rows(
-            session, WATCHED.c.customer_id.in_(ordered[start : start + _CHUNK]), *conditions
+            session, one_of(session, WATCHED.c.customer_id, ordered[start : start + _CHUNK]), *conditions
         )
     return rows
 

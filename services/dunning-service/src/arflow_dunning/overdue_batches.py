@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 
 from arflow_contracts.ledger import InvoiceOverdueV1
+from arflow_dunning.bulk_rows import one_of
 from arflow_dunning.business_days import evaluation_lock
 from arflow_dunning.evaluation import evaluate_customers
 from arflow_dunning.invoice_rows import WATCHED
@@ -72,7 +73,7 @@ async def invoices_overdue(
         (
             await session.execute(
                 select(WATCHED.c.invoice_number, WATCHED.c.status).where(
-                    WATCHED.c.invoice_number.in_(numbers)
+                    one_of(session, WATCHED.c.invoice_number, numbers)
                 )
             )
         ).all()
