@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select, text
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from arflow_contracts import EventEnvelope
@@ -233,3 +234,41 @@ async def test_malformed_unknown_and_invalid_events_are_poison(
     with pytest.raises(Poison, match=reason):
         await dispatch(Record("t.ledger.events", 0, 0, b"c", value))
     assert calls == []
+
+
+@pytest.mark.postgres
+async def test_a_transaction_locks_each_customer_once_and_holds_the_lock_until_it_ends(
+    postgres_database: str,
+) -> None:
+    engine = create_engine(postgres_database)
+    async with engine.begin() as connection:
+        await connection.run_sync(runtime_metadata.create_all)
+    locks: list[str] = []
+
+    def count_locks(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        if "pg_advisory_xact_lock" in statement:
+            locks.append(statement)
+
+    sqlalchemy_event.listen(engine.sync_engine, "before_cursor_execute", count_locks)
+    database = Database(engine, Outbox("invoice-service", "t."))
+
+    async def waiting_for_a_lock() -> int:
+        async with engine.connect() as connection:
+            query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            return int(await connection.scalar(text(query)) or 0)
+
+    try:
+        async with database.unit_of_work() as first:
+            await first.publish(invoice("A"), customer_id="C-1")
+            await first.publish(invoice("B"), customer_id="C-1")
+            await first.publish_many([(invoice("C"), "C-1"), (invoice("D", "C-2"), "C-2")])
+            assert len(locks) == 2, locks  # C-1 once; publish_many locks only C-2
+            second = asyncio.create_task(stage(database, ["E"]))  # a new transaction: C-1 again
+            await eventually(waiting_for_a_lock, lambda waiting: waiting == 1, what="the second to queue")
+            assert not second.done()
+            await first.commit()
+        await second
+        assert len(locks) == 3
+        assert await pending_count(engine) == 5
+    finally:
+        await engine.dispose()

@@ -23,6 +23,26 @@ RELAY_LOCK = 0x0A2F10  # advisory lock id: one relay per database publishes at a
 IDLE_RECHECK_SECONDS = 1.0
 
 
+LOCK_CUSTOMER = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+INSERT = outbox.insert()
+_HELD = "arflow.advisory_xact_locks"
+
+
+async def held_locks(session: AsyncSession) -> set[str]:
+    """Keys of the advisory locks (hashtext) this session's current transaction took; add to it.
+
+    A transaction-scoped lock lasts until the transaction ends, so taking it again in the same
+    transaction is a round trip for nothing; a new transaction starts with an empty set.
+    """
+    await session.connection()  # begins the transaction if nothing has yet
+    transaction = session.sync_session.get_transaction()
+    held: tuple[object, set[str]] | None = session.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info[_HELD] = held
+    return held[1]
+
+
 class Outbox:
     """Appends events to the outbox inside the caller's transaction."""
 
@@ -45,16 +65,20 @@ class Outbox:
         if session.bind.dialect.name == "postgresql":
             # Two transactions for one customer commit in the order their events get ids,
             # so the relay, reading by id, never publishes a customer's events out of order.
-            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": customer_id})
+            held = await held_locks(session)
+            if customer_id not in held:
+                await session.execute(LOCK_CUSTOMER, {"key": customer_id})
+                held.add(customer_id)
         await session.execute(
-            outbox.insert().values(
-                event_id=str(envelope.event_id),
-                topic=self.topic_prefix + data.topic,
-                message_key=customer_id,
-                payload=envelope.to_bytes(),
-                headers=json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
-                created_at=datetime.now(UTC),
-            )
+            INSERT,
+            {
+                "event_id": str(envelope.event_id),
+                "topic": self.topic_prefix + data.topic,
+                "message_key": customer_id,
+                "payload": envelope.to_bytes(),
+                "headers": json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
+                "created_at": datetime.now(UTC),
+            },
         )
         return envelope
 
@@ -80,16 +104,20 @@ class Outbox:
         ]
         if session.bind.dialect.name == "postgresql":
             # The customers' locks in one statement, in key order, so two batches never deadlock.
-            await session.execute(
-                text(
-                    "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
-                    " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
-                ),
-                {"keys": sorted({customer_id for _, customer_id in items})},
-            )
+            held = await held_locks(session)
+            keys = sorted({customer_id for _, customer_id in items} - held)
+            if keys:
+                await session.execute(
+                    text(
+                        "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
+                        " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+                    ),
+                    {"keys": keys},
+                )
+                held.update(keys)
         now = datetime.now(UTC)
         await session.execute(
-            outbox.insert(),
+            INSERT,
             [
                 {
                     "event_id": str(envelope.event_id),

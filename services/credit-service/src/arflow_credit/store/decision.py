@@ -137,13 +137,15 @@ async def exposure_facts(
 
 async def record_check(session: AsyncSession, check: CreditCheckRecord, held: Reservation | None) -> None:
     """Insert a decided check and its reservation now (plain INSERTs, not the ORM's flush)."""
-    await session.execute(insert(CHECKS).values(row_of(check, CHECKS)))
+    await session.execute(INSERT_CHECK, row_of(check, CHECKS))
     if held is not None:
-        await session.execute(insert(RESERVATIONS).values(row_of(held, RESERVATIONS)))
+        await session.execute(INSERT_RESERVATION, row_of(held, RESERVATIONS))
 
 
 CHECKS: Table = CreditCheckRecord.__table__  # type: ignore[attr-defined]
 RESERVATIONS: Table = Reservation.__table__  # type: ignore[attr-defined]
+INSERT_CHECK, INSERT_RESERVATION = insert(CHECKS), insert(RESERVATIONS)
+"""The values come as parameters: one statement compiled once, not a new one per check."""
 
 
 def row_of(record: CreditCheckRecord | Reservation, table: Table) -> dict[str, Any]:

@@ -5,12 +5,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arflow_invoice.store.clock import LedgerLock
 from arflow_runtime.db import UnitOfWork
+from arflow_runtime.outbox import held_locks
 
 DAY_CLOSE_LOCK = "ledger:day-close"
 IMPORT_LOCK = "ledger:import"
 WRITE_GATE = "ledger:write-gate"
 WHOLE_LEDGER = frozenset({DAY_CLOSE_LOCK, IMPORT_LOCK})
 """Keys of set-based writes that emit events for many customers at once: they close the gate."""
+LOCK_WHOLE_LEDGER = text(
+    "SELECT pg_advisory_xact_lock(hashtext(:gate)), pg_advisory_xact_lock(hashtext(:key))"
+)
+LOCK_CUSTOMER = text(
+    "SELECT pg_advisory_xact_lock_shared(hashtext(:gate)), pg_advisory_xact_lock(hashtext(:key))"
+)
 
 
 async def lock_for_write(uow: UnitOfWork, key: str) -> None:
@@ -27,9 +34,13 @@ async def lock_for_write(uow: UnitOfWork, key: str) -> None:
     session = uow.session
     assert session.bind is not None
     if session.bind.dialect.name == "postgresql":
-        gate = "pg_advisory_xact_lock" if key in WHOLE_LEDGER else "pg_advisory_xact_lock_shared"
-        await session.execute(text(f"SELECT {gate}(hashtext(:gate))"), {"gate": WRITE_GATE})
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        held = await held_locks(session)
+        if key in held:
+            return
+        # One round trip: PostgreSQL evaluates a SELECT list left to right, gate first.
+        statement = LOCK_WHOLE_LEDGER if key in WHOLE_LEDGER else LOCK_CUSTOMER
+        await session.execute(statement, {"gate": WRITE_GATE, "key": key})
+        held.add(key)  # the outbox then skips its own lock on the customer: it is held
         return
     await session.execute(
         sqlite_insert(LedgerLock)
