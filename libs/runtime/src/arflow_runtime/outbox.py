@@ -4,7 +4,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -69,17 +69,7 @@ class Outbox:
             if customer_id not in held:
                 await session.execute(LOCK_CUSTOMER, {"key": customer_id})
                 held.add(customer_id)
-        await session.execute(
-            INSERT,
-            {
-                "event_id": str(envelope.event_id),
-                "topic": self.topic_prefix + data.topic,
-                "message_key": customer_id,
-                "payload": envelope.to_bytes(),
-                "headers": json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
-                "created_at": datetime.now(UTC),
-            },
-        )
+        await session.execute(INSERT, self._row(envelope, data, customer_id, datetime.now(UTC)))
         return envelope
 
     async def append_many(
@@ -116,21 +106,24 @@ class Outbox:
                 )
                 held.update(keys)
         now = datetime.now(UTC)
-        await session.execute(
-            INSERT,
-            [
-                {
-                    "event_id": str(envelope.event_id),
-                    "topic": self.topic_prefix + data.topic,
-                    "message_key": customer_id,
-                    "payload": envelope.to_bytes(),
-                    "headers": json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
-                    "created_at": now,
-                }
-                for envelope, (data, customer_id) in zip(envelopes, items, strict=True)
-            ],
-        )
+        rows = [
+            self._row(envelope, data, customer_id, now)
+            for envelope, (data, customer_id) in zip(envelopes, items, strict=True)
+        ]
+        await session.execute(INSERT, rows)
         return envelopes
+
+    def _row(
+        self, envelope: EventEnvelope, data: EventData, customer_id: str, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "event_id": str(envelope.event_id),
+            "topic": self.topic_prefix + data.topic,
+            "message_key": customer_id,
+            "payload": envelope.to_bytes(),
+            "headers": json.dumps([[k, v.decode()] for k, v in envelope.headers()]),
+            "created_at": now,
+        }
 
     def notify(self) -> None:
         """Wake the relay: something was committed."""
