@@ -247,3 +247,17 @@ async def test_bulk_rows_store_what_the_executemany_stores(database: Database) -
     mine, executemany = stored[:2], stored[2:]
     assert [row[1:] for row in mine] == [row[1:] for row in executemany]
     assert mine[0].invoice_numbers == ["INV-1", "INV-2"] and mine[0].detail == {"stage": "ü", "n": 1}
+
+
+def test_natural_ids_are_the_uuid5_of_their_key() -> None:
+    from uuid import NAMESPACE_URL, uuid5
+
+    from arflow_dunning.action_scope import natural_id
+
+    space = uuid5(NAMESPACE_URL, "https://arflow.dev/dunning")
+    for parts in [
+        ("notice", "C-Ü1", "default-b", "final_notice", AS_OF, "t", "INV-1"),
+        ("charge", None, 3),
+        ("",),
+    ]:
+        assert natural_id(*parts) == str(uuid5(space, "|".join(str(part) for part in parts)))

@@ -7,6 +7,7 @@ charge requests of a whole batch of customers and `flush` writes each kind with 
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from hashlib import sha1
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -19,6 +20,7 @@ from arflow_dunning.store import ChargeRequest, CollectionCase, CollectionTask, 
 from arflow_runtime.db import UnitOfWork
 
 _ID_SPACE = uuid5(NAMESPACE_URL, "https://arflow.dev/dunning")
+_ID_SPACE_BYTES = _ID_SPACE.bytes
 TIMELINE: Table = TimelineEntry.__table__  # type: ignore[attr-defined]
 TASKS: Table = CollectionTask.__table__  # type: ignore[attr-defined]
 CHARGES: Table = ChargeRequest.__table__  # type: ignore[attr-defined]
@@ -26,7 +28,12 @@ CHARGES: Table = ChargeRequest.__table__  # type: ignore[attr-defined]
 
 def natural_id(*parts: object) -> str:
     """A deterministic id from a natural key, so a repeated request carries the same id."""
-    return str(uuid5(_ID_SPACE, "|".join(str(part) for part in parts)))
+    # uuid5(_ID_SPACE, key) without building a UUID object (a close derives one per request).
+    digest = bytearray(sha1(_ID_SPACE_BYTES + "|".join(map(str, parts)).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    hexa = digest.hex()
+    return f"{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"
 
 
 def timeline_row(

@@ -27,6 +27,7 @@ from arflow_dunning.cases import open_cases_of
 from arflow_dunning.domain import (
     DecisionReason,
     DunningPolicy,
+    DunningStage,
     InvoiceDunningState,
     PromiseStatus,
     PromiseToPay,
@@ -84,13 +85,27 @@ async def customers_to_evaluate(session: AsyncSession, as_of: date, after: str |
     return list((await session.execute(query.distinct().order_by(WatchedInvoice.customer_id))).scalars())
 
 
+def _positions(policy: DunningPolicy) -> dict[str, int]:
+    # Looked up once per invoice of a busy day: kept per policy object (policies are immutable).
+    known = _POSITIONS.get(id(policy))
+    if known is None or known[0] is not policy:
+        if len(_POSITIONS) >= 64:  # policy books are loaded per batch: keep the latest only
+            _POSITIONS.clear()
+        known = _POSITIONS[id(policy)] = (policy, {stage.key: i for i, stage in enumerate(policy.stages)})
+    return known[1]
+
+
+_POSITIONS: dict[int, tuple[DunningPolicy, dict[str, int]]] = {}
+
+
 def stage_position(invoice: InvoiceRow, policy: DunningPolicy, book: PolicyBook) -> int | None:
     """Where the invoice stands in `policy`, carried over when it was dunned under another policy."""
     if invoice.stage is None:
         return None
-    keys = [stage.key for stage in policy.stages]
-    if invoice.policy_id == policy.id and invoice.stage in keys:
-        return keys.index(invoice.stage)
+    if invoice.policy_id == policy.id:
+        position = _positions(policy).get(invoice.stage)
+        if position is not None:
+            return position
     old = book.get(invoice.policy_id)
     if old is not None and old.id != policy.id and invoice.stage in {s.key for s in old.stages}:
         return carry_over_stage(old, old.index_of(invoice.stage), policy)
@@ -151,9 +166,20 @@ def _remember(item: Evaluated) -> None:
     )
 
 
-def _reached_row(item: Evaluated, as_of: date) -> dict[str, Any]:
+def _stage_columns(stage: DunningStage, known: dict[int, tuple[DunningStage, list[str], list[str]]]) -> Any:
+    """The stage's channels and cost keys (the same for every invoice that reaches it)."""
+    columns = known.get(id(stage))
+    if columns is None or columns[0] is not stage:
+        channels = dict.fromkeys(str(c) for n in stage.notifications for c in n.channels)
+        columns = known[id(stage)] = (stage, list(channels), [k for a in stage.actions for k in a.cost_keys])
+    return columns
+
+
+def _reached_row(
+    item: Evaluated, as_of: date, known: dict[int, tuple[DunningStage, list[str], list[str]]]
+) -> dict[str, Any]:
     stage = item.policy.stages[item.decision.stage_index or 0]
-    channels = dict.fromkeys(str(c) for n in stage.notifications for c in n.channels)
+    _, channels, cost_keys = _stage_columns(stage, known)
     return {
         "invoice_number": item.invoice.invoice_number,
         "stage": stage.key,
@@ -163,8 +189,8 @@ def _reached_row(item: Evaluated, as_of: date) -> dict[str, Any]:
         "reached_on": as_of,
         "amount": item.invoice.outstanding,
         "currency": item.invoice.currency,
-        "channels": list(channels),
-        "cost_keys": [k for a in stage.actions for k in a.cost_keys],
+        "channels": channels,
+        "cost_keys": cost_keys,
         "case_id": item.invoice.case_id,
     }
 
@@ -187,8 +213,9 @@ async def _record_reached(session: AsyncSession, evaluated: list[Evaluated], as_
         )
         recorded.update((row.invoice_number, row.stage) for row in rows)
     new_rows = []
+    stages: dict[int, tuple[DunningStage, list[str], list[str]]] = {}
     for item in advanced:
-        row = _reached_row(item, as_of)
+        row = _reached_row(item, as_of, stages)
         if (row["invoice_number"], row["stage"]) in recorded:
             item.decision = replace(item.decision, reason=DecisionReason.ALREADY_MOVED, actions=())
         else:

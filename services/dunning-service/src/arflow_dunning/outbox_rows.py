@@ -10,9 +10,9 @@ them with the shared library's rows). On PostgreSQL the rows go in with one
 statement, in key order, as `append_many` takes them).
 """
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 from uuid import uuid4
 
@@ -26,8 +26,10 @@ from arflow_runtime.outbox import Outbox
 from arflow_runtime.tables import outbox as OUTBOX
 
 _NO_OFFSET = timedelta(0)
-_string = json.JSONEncoder(ensure_ascii=False).encode
+_string = encode_basestring
 """A JSON string as pydantic writes it (UTF-8 kept, quotes, backslashes and controls escaped)."""
+_ascii = encode_basestring_ascii
+"""A JSON string as `json.dumps` writes it by default (non-ASCII escaped)."""
 
 _PG_INSERT = text(
     f"INSERT INTO {OUTBOX.name} (event_id, topic, message_key, payload, headers, created_at)"
@@ -73,14 +75,11 @@ def envelope_bytes(
 
 def headers_text(event_type: str, event_version: int, event_id: str, correlation_id: str) -> str:
     """The outbox's `headers` column for `EventEnvelope.headers()` (the JSON `append_many` stores)."""
-    return json.dumps(
-        [
-            ["ce_type", event_type],
-            ["ce_specversion", "1.0"],
-            ["event_version", str(event_version)],
-            ["ce_id", event_id],
-            ["correlation_id", correlation_id],
-        ]
+    # json.dumps of [["ce_type", event_type], ["ce_specversion", "1.0"], ...], written out.
+    return (
+        f'[["ce_type", {_ascii(event_type)}], ["ce_specversion", "1.0"],'
+        f' ["event_version", {_ascii(str(event_version))}], ["ce_id", {_ascii(event_id)}],'
+        f' ["correlation_id", {_ascii(correlation_id)}]]'
     )
 
 
