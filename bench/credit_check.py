@@ -128,6 +128,7 @@ def credit_service(database_url: str | None) -> Any:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_ready(url, process, Path(data_dir) / "credit-service.log")
+            print(f"credit-service pid {process.pid} (for a profiler)", flush=True)
             yield Service(url, process.pid)
         finally:
             process.terminate()
