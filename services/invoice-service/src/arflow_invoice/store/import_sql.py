@@ -1,18 +1,21 @@
 """Bulk import on PostgreSQL: plain rows COPYed into `invoices`, their InvoiceIssued into `outbox`.
 
 Per batch, one statement finds the invoice numbers the ledger already holds (with their
-content): those rows are skipped, and compared by the caller. The new rows are COPYed (binary)
-straight into `invoices` as the single POST stores such an invoice — its `content` (the
+content): those rows are skipped, and compared by the caller. The new rows are COPYed (text
+format) straight into `invoices` as the single POST stores such an invoice — its `content` (the
 canonical JSON natural-key retries compare) built as `content_of` builds it, the figures of a
-new invoice (outstanding = amount, status open) — and their envelopes into `outbox`, byte for
-byte as pydantic writes them (`store.outbox_sql`). COPY instead of INSERT ... SELECT from a
-staging table: half the database work per row. The caller holds the write gate exclusively,
-so no other transaction records an invoice number between the look-up and the COPY.
+new invoice (outstanding = amount, status open) — and their envelopes (binary COPY) into
+`outbox`, byte for byte as pydantic writes them (`store.outbox_sql`). Against a staging table
+and INSERT ... SELECT ... ON CONFLICT, PostgreSQL spends about a fifth less per row (no
+speculative insertion, heap pages filled many rows at a time); Python builds the text instead.
+The caller holds the write gate exclusively, so no other transaction records an invoice number
+between the look-up and the COPY.
 """
 
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -45,7 +48,7 @@ _KNOWN = text(
     "CROSS JOIN LATERAL (SELECT content FROM invoices WHERE invoices.invoice_number = n.number "
     "LIMIT 1) AS i"
 )
-_NOW = text("SELECT CAST(now() AS text)")
+_NOW = text("SELECT now(), CAST(now() AS text)")
 ROWS_PER_PIECE = 2_000
 """Invoices per piece of COPY data sent."""
 
@@ -108,12 +111,6 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\") if "\\" in value else value
 
 
-def _copy_bytea(value: str) -> str:
-    """A bytea field in COPY's text format, from the text whose UTF-8 bytes it holds (escape format)."""
-    # bytea's escape format doubles backslashes, and COPY's text format doubles them again.
-    return value.replace("\\", "\\\\\\\\") if "\\" in value else value
-
-
 def _copy_optional(value: str | None) -> str:
     return "\\N" if value is None else _copy_text(value)
 
@@ -122,33 +119,26 @@ async def _known_contents(session: AsyncSession, numbers: list[str]) -> dict[str
     return dict((await session.execute(_KNOWN, {"numbers": numbers})).all())  # type: ignore[arg-type]
 
 
-async def _copy(
-    session: AsyncSession, table: str, columns: Sequence[str], data: AsyncIterator[bytes]
-) -> None:
+async def _driver(session: AsyncSession) -> Any:
     connection = await session.connection()
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    await driver.copy_to_table(table, source=data, columns=columns, format="text")
+    return (await connection.get_raw_connection()).driver_connection
 
 
 class _NewRows:
-    """COPY text of a batch's new invoices and their events; the known rows with other content."""
+    """COPY data of a batch's new invoices (text) and events (rows); the known rows with other content."""
 
-    def __init__(self, outbox: Outbox, known: dict[str, str], now: str) -> None:
-        self.known, self.now = known, now
+    def __init__(self, outbox: Outbox, known: dict[str, str], started: datetime, now: str) -> None:
+        self.known, self.started, self.now = known, started, now
         self.shared = envelope_text(outbox, InvoiceIssuedV1)
-        self.topic = _copy_text(outbox.topic_prefix + InvoiceIssuedV1.topic)
+        self.topic = outbox.topic_prefix + InvoiceIssuedV1.topic
         self.created = 0
-        self.events: list[str] = []
+        self.events: list[tuple[str, str, str, bytes, str, datetime]] = []
         self.clashes: list[KnownRow] = []
 
     async def invoices(self, rows: Sequence[PlainRow]) -> AsyncIterator[bytes]:
         """The invoice lines in pieces: PostgreSQL stores one piece while the next is built."""
         for start in range(0, len(rows), ROWS_PER_PIECE):
             yield "".join(self._invoice_lines(rows[start : start + ROWS_PER_PIECE])).encode()
-
-    async def outbox(self) -> AsyncIterator[bytes]:
-        """The event lines of the invoices `invoices` gave."""
-        yield "".join(self.events).encode()
 
     def _invoice_lines(self, rows: Sequence[PlainRow]) -> list[str]:
         known, now, shared, topic = self.known, self.now, self.shared, self.topic
@@ -177,9 +167,7 @@ class _NewRows:
             event_id = next(ids)
             payload = _payload(fields, number, figure, event_id, shared)
             headers = f'{shared.headers_head}, ["ce_id", "{event_id}"], {shared.headers_tail}'
-            self.events.append(
-                f"{event_id}\t{topic}\t{key}\t{_copy_bytea(payload)}\t{_copy_text(headers)}\t{now}\n"
-            )
+            self.events.append((event_id, topic, customer_id, payload.encode(), headers, self.started))
         self.created += len(lines)
         return lines
 
@@ -189,9 +177,11 @@ async def store_plain_rows(
 ) -> tuple[int, list[KnownRow]]:
     """Store the new rows with their events; how many were new, and the known rows with other text."""
     known = await _known_contents(session, [row[1] for row in rows])
-    # The transaction's start, as INSERT's now() would write it (read back in the same time zone).
-    new = _NewRows(outbox, known, (await session.execute(_NOW)).scalar_one())
-    await _copy(session, "invoices", INVOICE_COLUMNS, new.invoices(rows))
-    if new.created:
-        await _copy(session, "outbox", OUTBOX_COLUMNS, new.outbox())
+    # The transaction's start, as now() writes it (the text is read back in the same time zone).
+    started, now = (await session.execute(_NOW)).one()
+    new = _NewRows(outbox, known, started, now)
+    driver = await _driver(session)
+    await driver.copy_to_table("invoices", source=new.invoices(rows), columns=INVOICE_COLUMNS, format="text")
+    if new.created:  # binary COPY: the envelope bytes as they are, no escaping
+        await driver.copy_records_to_table("outbox", records=new.events, columns=OUTBOX_COLUMNS)
     return new.created, new.clashes
