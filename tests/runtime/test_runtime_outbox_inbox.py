@@ -19,6 +19,7 @@ from arflow_runtime.db import Database, UnitOfWork, create_engine
 from arflow_runtime.handlers import EventDispatcher, EventHandlers
 from arflow_runtime.metrics import ServiceMetrics
 from arflow_runtime.outbox import Outbox, OutboxRelay, pending_count
+from arflow_runtime.tables import outbox as outbox_table
 from arflow_runtime.tables import runtime_metadata
 from arflow_testing import eventually
 
@@ -272,3 +273,36 @@ async def test_a_transaction_locks_each_customer_once_and_holds_the_lock_until_i
         assert await pending_count(engine) == 5
     finally:
         await engine.dispose()
+
+
+async def test_events_written_together_reach_the_outbox_in_order_when_the_block_ends(
+    engine: AsyncEngine, bus: InProcessBus
+) -> None:
+    outbox = Outbox("credit-service", "t.")
+    database = Database(engine, outbox)
+    async with database.unit_of_work() as uow:
+        first = await uow.publish(invoice("A", "C-2"), customer_id="C-2")
+        async with uow.events_written_together():
+            held = [await uow.publish(invoice("B", "C-1"), customer_id="C-1")]
+            held += await uow.publish_many([(invoice("C", "C-2"), "C-2"), (invoice("D", "C-1"), "C-1")])
+            async with uow.events_written_together():  # nested: part of the outer block
+                held.append(await uow.publish(invoice("E", "C-3"), customer_id="C-3"))
+            assert await pending_count_in(uow) == 1  # only the event published before the block
+        assert await pending_count_in(uow) == 5
+        with pytest.raises(RuntimeError):
+            async with uow.events_written_together():
+                await uow.publish(invoice("F"), customer_id="C-1")
+                raise RuntimeError("the work failed")
+        await uow.commit()
+    relay = OutboxRelay(engine, outbox, bus)
+    assert await relay.publish_pending() == 5
+    sent = await read_all(bus, "t.ledger.events")
+    by_customer = {
+        c: [e.data["invoice_number"] for e in sent if e.customer_id == c] for c in ("C-1", "C-2", "C-3")
+    }
+    assert by_customer == {"C-1": ["B", "D"], "C-2": ["A", "C"], "C-3": ["E"]}
+    assert {e.event_id for e in sent} == {first.event_id, *(e.event_id for e in held)}
+
+
+async def pending_count_in(uow: UnitOfWork) -> int:
+    return int(await uow.session.scalar(select(func.count()).select_from(outbox_table)) or 0)

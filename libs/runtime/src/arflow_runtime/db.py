@@ -1,6 +1,7 @@
 """Database engines and the unit of work: state and outgoing events commit together."""
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -95,17 +96,47 @@ class UnitOfWork:
         self.session = session
         self._outbox = outbox
         self._published = 0
+        self._held_back: list[tuple[Any, Any, str]] | None = None
 
     async def publish(self, data: Any, *, customer_id: str, causation_id: str | None = None) -> Any:
         """Stage an event in the outbox; it is sent only after this transaction commits."""
         self._published += 1
+        if self._held_back is not None:
+            envelope = self._outbox.envelope(data, customer_id, causation_id)
+            self._held_back.append((envelope, data, customer_id))
+            return envelope
         return await self._outbox.append(
             self.session, data, customer_id=customer_id, causation_id=causation_id
         )
 
+    @contextlib.asynccontextmanager
+    async def events_written_together(self) -> AsyncIterator[None]:
+        """Events published inside the block reach the outbox together as it ends, in their order.
+
+        One lock statement and one insert for all of them instead of two round trips per event;
+        for work that publishes for many customers and writes the outbox no other way meanwhile.
+        If the block raises, nothing it published is written (the transaction is rolled back).
+        """
+        if self._held_back is not None:
+            yield
+            return
+        self._held_back = []
+        try:
+            yield
+            staged = self._held_back
+        finally:
+            self._held_back = None
+        await self._outbox.insert(self.session, staged)
+
     async def publish_many(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
         """Stage many (event, customer id) pairs in the outbox at once, in order."""
         self._published += len(items)
+        if self._held_back is not None:
+            staged = [
+                (self._outbox.envelope(data, customer_id), data, customer_id) for data, customer_id in items
+            ]
+            self._held_back.extend(staged)
+            return [envelope for envelope, _, _ in staged]
         return await self._outbox.append_many(self.session, items)
 
     async def commit(self) -> None:

@@ -24,6 +24,10 @@ IDLE_RECHECK_SECONDS = 1.0
 
 
 LOCK_CUSTOMER = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+LOCK_CUSTOMERS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
+    " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+)
 INSERT = outbox.insert()
 _HELD = "arflow.advisory_xact_locks"
 
@@ -55,13 +59,7 @@ class Outbox:
         self, session: AsyncSession, data: EventData, *, customer_id: str, causation_id: str | None = None
     ) -> EventEnvelope:
         """Stage one event; on PostgreSQL, per-customer commit order is kept by an xact lock."""
-        envelope = wrap(
-            data,
-            customer_id=customer_id,
-            producer=self.producer,
-            correlation_id=context.correlation_id(),
-            causation_id=causation_id or context.causation_id(),
-        )
+        envelope = self.envelope(data, customer_id, causation_id)
         if session.bind.dialect.name == "postgresql":
             # Two transactions for one customer commit in the order their events get ids,
             # so the relay, reading by id, never publishes a customer's events out of order.
@@ -80,38 +78,38 @@ class Outbox:
         causation_id: str | None = None,
     ) -> list[EventEnvelope]:
         """Stage many events (each with its customer id) with one lock statement and one insert."""
-        if not items:
-            return []
-        envelopes = [
-            wrap(
-                data,
-                customer_id=customer_id,
-                producer=self.producer,
-                correlation_id=context.correlation_id(),
-                causation_id=causation_id or context.causation_id(),
-            )
-            for data, customer_id in items
+        staged = [
+            (self.envelope(data, customer_id, causation_id), data, customer_id) for data, customer_id in items
         ]
+        await self.insert(session, staged)
+        return [envelope for envelope, _, _ in staged]
+
+    def envelope(self, data: EventData, customer_id: str, causation_id: str | None = None) -> EventEnvelope:
+        """The envelope this outbox writes for `data` now (correlation and causation from the context)."""
+        return wrap(
+            data,
+            customer_id=customer_id,
+            producer=self.producer,
+            correlation_id=context.correlation_id(),
+            causation_id=causation_id or context.causation_id(),
+        )
+
+    async def insert(
+        self, session: AsyncSession, staged: Sequence[tuple[EventEnvelope, EventData, str]]
+    ) -> None:
+        """Write built envelopes (envelope, event, customer id), in order: one lock statement, one insert."""
+        if not staged:
+            return
         if session.bind.dialect.name == "postgresql":
             # The customers' locks in one statement, in key order, so two batches never deadlock.
             held = await held_locks(session)
-            keys = sorted({customer_id for _, customer_id in items} - held)
+            keys = sorted({customer_id for _, _, customer_id in staged} - held)
             if keys:
-                await session.execute(
-                    text(
-                        "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
-                        " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
-                    ),
-                    {"keys": keys},
-                )
+                await session.execute(LOCK_CUSTOMERS, {"keys": keys})
                 held.update(keys)
         now = datetime.now(UTC)
-        rows = [
-            self._row(envelope, data, customer_id, now)
-            for envelope, (data, customer_id) in zip(envelopes, items, strict=True)
-        ]
+        rows = [self._row(envelope, data, customer_id, now) for envelope, data, customer_id in staged]
         await session.execute(INSERT, rows)
-        return envelopes
 
     def _row(
         self, envelope: EventEnvelope, data: EventData, customer_id: str, now: datetime

@@ -63,16 +63,17 @@ async def _reassess_chunk(
     sales = {}
     if since is not None and any(account.customer_limit is None for account, _ in accounts):
         sales = await credit_sales_of(session, customer_ids, currency, since, as_of)
-    for account, summary in accounts:
-        customer_id = account.customer_id
-        facts = CustomerFacts(
-            tuple(items.get(customer_id, ())),
-            summary,
-            tuple(holds.get(customer_id, ())),
-            tuple(sales.get(customer_id, ())),
-        )
-        built = _built(rules, account, as_of, facts, policies)
-        await assess_position(uow, rules, account, built, cause, unsettled)
+    async with uow.events_written_together():  # ratings, breaches and holds of the whole chunk
+        for account, summary in accounts:
+            customer_id = account.customer_id
+            facts = CustomerFacts(
+                tuple(items.get(customer_id, ())),
+                summary,
+                tuple(holds.get(customer_id, ())),
+                tuple(sales.get(customer_id, ())),
+            )
+            built = _built(rules, account, as_of, facts, policies)
+            await assess_position(uow, rules, account, built, cause, unsettled)
 
 
 def _built(
