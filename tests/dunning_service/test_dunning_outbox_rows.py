@@ -261,3 +261,13 @@ def test_natural_ids_are_the_uuid5_of_their_key() -> None:
         ("",),
     ]:
         assert natural_id(*parts) == str(uuid5(space, "|".join(str(part) for part in parts)))
+
+
+def test_event_ids_are_distinct_version_4_uuids_written_as_str_writes_them() -> None:
+    from arflow_dunning.outbox_rows import random_ids
+
+    ids = random_ids(2000)
+    assert len(set(ids)) == 2000 and random_ids(0) == []
+    assert all(
+        UUID(i).version == 4 and UUID(i).variant == "specified in RFC 4122" and str(UUID(i)) == i for i in ids
+    )

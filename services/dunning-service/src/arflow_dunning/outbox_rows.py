@@ -5,21 +5,21 @@ as a pydantic model, dumps the payload to a dict, validates it into the envelope
 envelope again. The payload is still a validated contract model here, but it is serialised
 once and the envelope around it is assembled as text, byte for byte what `wrap` and
 `EventEnvelope.to_bytes` produce (tests/dunning_service/test_dunning_outbox_rows.py compares
-them with the shared library's rows). On PostgreSQL the rows go in with one
-`INSERT ... SELECT FROM unnest(...)` in order, after the customers' advisory locks (one
-statement, in key order, as `append_many` takes them).
+them with the shared library's rows). On PostgreSQL the rows go in with one COPY, in order,
+after the customers' advisory locks (one statement, in key order, as `append_many` takes them).
 """
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring, encode_basestring_ascii  # type: ignore[attr-defined]
+from os import urandom
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow_contracts import EventData
+from arflow_dunning.bulk_rows import copy_records, is_postgresql
 from arflow_runtime import context
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.outbox import Outbox
@@ -31,14 +31,7 @@ _string = encode_basestring
 _ascii = encode_basestring_ascii
 """A JSON string as `json.dumps` writes it by default (non-ASCII escaped)."""
 
-_PG_INSERT = text(
-    f"INSERT INTO {OUTBOX.name} (event_id, topic, message_key, payload, headers, created_at)"
-    " SELECT event_id, topic, message_key, payload, headers, CAST(:created_at AS timestamptz)"
-    " FROM unnest(CAST(:event_ids AS text[]), CAST(:topics AS text[]), CAST(:keys AS text[]),"
-    " CAST(:payloads AS bytea[]), CAST(:headers AS text[]))"
-    " WITH ORDINALITY AS v(event_id, topic, message_key, payload, headers, position)"
-    " ORDER BY position"
-)
+_COLUMNS = ("event_id", "topic", "message_key", "payload", "headers", "created_at")
 _PG_LOCKS = text(
     "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
     " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
@@ -50,6 +43,19 @@ def instant(moment: datetime) -> str:
     if moment.utcoffset() != _NO_OFFSET:
         raise ValueError(f"occurred_at must be UTC, not {moment.isoformat()}")
     return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def random_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as `str(uuid4())` writes them, from one read of urandom."""
+    raw = bytearray(urandom(16 * count))
+    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    hexa = raw.hex()
+    return [
+        f"{hexa[i : i + 8]}-{hexa[i + 8 : i + 12]}-{hexa[i + 12 : i + 16]}"
+        f"-{hexa[i + 16 : i + 20]}-{hexa[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
 
 
 def envelope_bytes(
@@ -89,11 +95,10 @@ def outbox_rows(
     """The outbox rows of these (event, customer id) pairs, in order, as `append_many` makes them."""
     causation = context.causation_id()
     rows = []
-    for data, customer_id in items:
+    for (data, customer_id), event_id in zip(items, random_ids(len(items)), strict=True):
         expected = data.partition_key()
         if expected is not None and customer_id != expected:
             raise ValueError(f"{data.event_type} belongs under {expected!r}, not {customer_id!r}")
-        event_id = str(uuid4())
         correlation = context.correlation_id()
         rows.append(
             {
@@ -139,20 +144,12 @@ async def stage_events(uow: UnitOfWork, items: Sequence[tuple[EventData, str]]) 
 
 
 async def _insert(session: AsyncSession, rows: list[dict[str, Any]], customers: list[str]) -> None:
-    if session.bind.dialect.name != "postgresql":
+    if not is_postgresql(session):
         await session.execute(OUTBOX.insert(), rows)
         return
     # The customers' locks in one statement, in key order, so two batches never deadlock; two
     # transactions for one customer then commit in the order their rows got ids.
     await session.execute(_PG_LOCKS, {"keys": customers})
-    await session.execute(
-        _PG_INSERT,
-        {
-            "event_ids": [row["event_id"] for row in rows],
-            "topics": [row["topic"] for row in rows],
-            "keys": [row["message_key"] for row in rows],
-            "payloads": [row["payload"] for row in rows],
-            "headers": [row["headers"] for row in rows],
-            "created_at": rows[0]["created_at"],
-        },
+    await copy_records(
+        session, OUTBOX.name, _COLUMNS, [tuple(row[name] for name in _COLUMNS) for row in rows]
     )
