@@ -271,3 +271,11 @@ def test_event_ids_are_distinct_version_4_uuids_written_as_str_writes_them() -> 
     assert all(
         UUID(i).version == 4 and UUID(i).variant == "specified in RFC 4122" and str(UUID(i)) == i for i in ids
     )
+
+
+def test_events_staged_without_a_bound_correlation_get_one_each_as_the_shared_outbox_gives() -> None:
+    items = every_dunning_event()
+    rows = copy_context().run(outbox_rows, items, producer=NAME, topic_prefix="", now=datetime.now(UTC))
+    correlations = [EventEnvelope.from_bytes(row["payload"]).correlation_id for row in rows]  # type: ignore[arg-type]
+    assert len(set(correlations)) == len(items)
+    assert all(UUID(c).version == 4 for c in correlations)

@@ -40,9 +40,9 @@ _PG_LOCKS = text(
 
 def instant(moment: datetime) -> str:
     """A UTC datetime as the envelope's `occurred_at` (pydantic's form: Z, micros if any)."""
-    if moment.utcoffset() != _NO_OFFSET:
+    if moment.tzinfo is not UTC and moment.utcoffset() != _NO_OFFSET:
         raise ValueError(f"occurred_at must be UTC, not {moment.isoformat()}")
-    return moment.replace(tzinfo=None).isoformat() + "Z"
+    return moment.isoformat()[:-6] + "Z"  # "+00:00" becomes "Z"
 
 
 def random_ids(count: int) -> list[str]:
@@ -56,6 +56,14 @@ def random_ids(count: int) -> list[str]:
         f"-{hexa[i + 16 : i + 20]}-{hexa[i + 20 : i + 32]}"
         for i in range(0, 32 * count, 32)
     ]
+
+
+def _correlation_ids(count: int) -> list[str]:
+    """The correlation id of each event, as `context.correlation_id()` gives it per event."""
+    first, second = context.correlation_id(), context.correlation_id()
+    if first == second:  # bound to the request or event being handled: all share it
+        return [first] * count
+    return random_ids(count)  # none bound: a fresh one per event, as the shared outbox does
 
 
 def envelope_bytes(
@@ -95,11 +103,11 @@ def outbox_rows(
     """The outbox rows of these (event, customer id) pairs, in order, as `append_many` makes them."""
     causation = context.causation_id()
     rows = []
-    for (data, customer_id), event_id in zip(items, random_ids(len(items)), strict=True):
+    ids = zip(random_ids(len(items)), _correlation_ids(len(items)), strict=True)
+    for (data, customer_id), (event_id, correlation) in zip(items, ids, strict=True):
         expected = data.partition_key()
         if expected is not None and customer_id != expected:
             raise ValueError(f"{data.event_type} belongs under {expected!r}, not {customer_id!r}")
-        correlation = context.correlation_id()
         rows.append(
             {
                 "event_id": event_id,
