@@ -109,6 +109,15 @@ class UnitOfWork:
             self.session, data, customer_id=customer_id, causation_id=causation_id
         )
 
+    @property
+    def outbox(self) -> Outbox:
+        """The service's outbox, for set-based writers that build its rows themselves."""
+        return self._outbox
+
+    def wrote_events(self, count: int) -> None:
+        """`count` events were written to the outbox directly (set-based): wake the relay at commit."""
+        self._published += count
+
     @contextlib.asynccontextmanager
     async def events_written_together(self) -> AsyncIterator[None]:
         """Events published inside the block reach the outbox together as it ends, in their order.

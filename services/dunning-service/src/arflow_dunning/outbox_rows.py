@@ -15,14 +15,13 @@ from json.encoder import encode_basestring, encode_basestring_ascii  # type: ign
 from os import urandom
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow_contracts import EventData
 from arflow_dunning.bulk_rows import copy_records, is_postgresql
 from arflow_runtime import context
 from arflow_runtime.db import UnitOfWork
-from arflow_runtime.outbox import Outbox
+from arflow_runtime.outbox import LOCK_CUSTOMERS, held_locks
 from arflow_runtime.tables import outbox as OUTBOX
 
 _NO_OFFSET = timedelta(0)
@@ -32,10 +31,6 @@ _ascii = encode_basestring_ascii
 """A JSON string as `json.dumps` writes it by default (non-ASCII escaped)."""
 
 _COLUMNS = ("event_id", "topic", "message_key", "payload", "headers", "created_at")
-_PG_LOCKS = text(
-    "SELECT count(pg_advisory_xact_lock(hashtext(k)))"
-    " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
-)
 
 
 def instant(moment: datetime) -> str:
@@ -129,35 +124,27 @@ def outbox_rows(
     return rows
 
 
-def _outbox_of(uow: UnitOfWork) -> Outbox | None:
-    # UnitOfWork offers no public way to stage ready-made rows; without its outbox (a runtime
-    # that changed shape) the events take the shared, slower path and nothing else changes.
-    outbox = getattr(uow, "_outbox", None)
-    published = getattr(uow, "_published", None)
-    return outbox if isinstance(outbox, Outbox) and isinstance(published, int) else None
-
-
 async def stage_events(uow: UnitOfWork, items: Sequence[tuple[EventData, str]]) -> None:
     """Stage the events in the unit of work's outbox, in order (the relay is woken at commit)."""
     if not items:
         return
-    outbox = _outbox_of(uow)
-    if outbox is None:
-        await uow.publish_many(items)
-        return
+    outbox = uow.outbox
     now = datetime.now(UTC)
     rows = outbox_rows(items, producer=outbox.producer, topic_prefix=outbox.topic_prefix, now=now)
-    await _insert(uow.session, rows, sorted({customer_id for _, customer_id in items}))
-    uow._published += len(rows)  # commit() wakes the relay when something was staged
+    await _insert(uow.session, rows, {customer_id for _, customer_id in items})
+    uow.wrote_events(len(rows))  # commit() wakes the relay
 
 
-async def _insert(session: AsyncSession, rows: list[dict[str, Any]], customers: list[str]) -> None:
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]], customers: set[str]) -> None:
     if not is_postgresql(session):
         await session.execute(OUTBOX.insert(), rows)
         return
     # The customers' locks in one statement, in key order, so two batches never deadlock; two
     # transactions for one customer then commit in the order their rows got ids.
-    await session.execute(_PG_LOCKS, {"keys": customers})
+    held = await held_locks(session)
+    if keys := sorted(customers - held):
+        await session.execute(LOCK_CUSTOMERS, {"keys": keys})
+        held.update(keys)
     await copy_records(
         session, OUTBOX.name, _COLUMNS, [tuple(row[name] for name in _COLUMNS) for row in rows]
     )
