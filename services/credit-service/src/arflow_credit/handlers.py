@@ -1,5 +1,6 @@
 """credit-service's reactions to ledger and dunning events: one function per event."""
 
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,15 @@ from arflow_credit.store.customers import (
     open_credit_account,
     open_credit_accounts,
 )
-from arflow_credit.store.ledger import Dispute, LedgerItem, UnappliedCredit, ledger_item, ledger_items
+from arflow_credit.store.ledger import (
+    Dispute,
+    LedgerItem,
+    UnappliedCredit,
+    insert_ledger_items,
+    known_ledger_items,
+    ledger_item,
+    ledger_items,
+)
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.handlers import EventHandlers
 from arflow_runtime.log import get_logger
@@ -79,6 +88,9 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         if item.settled_on is not None and not item.written_off:
             item.settle_in_full()  # its InvoicePaid came first
         item.recompute()
+        await issued_to(uow, event, account)
+
+    async def issued_to(uow: UnitOfWork, event: InvoiceIssuedV1, account: CreditAccount) -> None:
         if account.first_invoice_date is None or event.issue_date < account.first_invoice_date:
             account.first_invoice_date = event.issue_date
         if event.order_id:
@@ -96,14 +108,46 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
 
     @handlers.on_batch(InvoiceIssuedV1)
     async def invoices_issued(events: list[tuple[InvoiceIssuedV1, EventEnvelope]], uow: UnitOfWork) -> None:
-        """A run of new invoices: each applied in order as above, then each customer re-assessed once."""
-        items = await ledger_items(
-            uow.session, [(e.invoice_number, e.customer_id, e.currency) for e, _ in events]
-        )
-        accounts = await open_credit_accounts(uow.session, {event.customer_id for event, _ in events})
+        """A run of new invoices: each applied in order as above, then each customer re-assessed once.
+
+        An invoice credit has not seen (the usual case) becomes a plain row, inserted with the
+        others in one statement: what `issue` makes of a new stub, without an ORM object each.
+        """
+        session = uow.session
+        times = Counter(event.invoice_number for event, _ in events)
+        items = await known_ledger_items(session, times)
+        accounts = await open_credit_accounts(session, {event.customer_id for event, _ in events})
+        new_rows = []
         for event, _ in events:
-            await issue(uow, event, items[event.invoice_number], accounts[event.customer_id])
+            item = items.get(event.invoice_number)
+            if item is None and times[event.invoice_number] == 1:
+                new_rows.append(new_item_row(event))
+                await issued_to(uow, event, accounts[event.customer_id])
+                continue
+            if item is None:  # the same invoice twice in one run: the second sees the first
+                item = items[event.invoice_number] = await ledger_item(
+                    session, event.invoice_number, event.customer_id, event.currency
+                )
+            await issue(uow, event, item, accounts[event.customer_id])
+        await insert_ledger_items(session, new_rows)
         await reassess_run(uow, events)
+
+    def new_item_row(event: InvoiceIssuedV1) -> dict[str, Any]:
+        return {
+            "invoice_number": event.invoice_number,
+            "customer_id": event.customer_id,
+            "currency": event.currency,
+            "issued": True,
+            "amount": event.amount,
+            "charges": Decimal(0),
+            "settled": Decimal(0),
+            "outstanding": event.amount,
+            "issue_date": event.issue_date,
+            "due_date": event.due_date,
+            "order_id": event.order_id,
+            "settled_on": None,
+            "written_off": False,
+        }
 
     @handlers.on(PaymentAllocatedV1)
     async def payment_allocated(event: PaymentAllocatedV1, _: EventEnvelope, uow: UnitOfWork) -> None:

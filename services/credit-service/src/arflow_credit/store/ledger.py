@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, col
 
@@ -82,18 +82,28 @@ async def ledger_item(
     return item
 
 
+async def known_ledger_items(session: AsyncSession, numbers: Collection[str]) -> dict[str, LedgerItem]:
+    """The items credit has for these invoice numbers, in one read."""
+    query = select(LedgerItem).where(col(LedgerItem.invoice_number).in_(sorted(numbers)))
+    return {item.invoice_number: item for item in (await session.execute(query)).scalars()}
+
+
 async def ledger_items(
     session: AsyncSession, invoices: Sequence[tuple[str, str, str]]
 ) -> dict[str, LedgerItem]:
     """The items for many (invoice number, customer id, currency), in one read; stubs for new ones."""
-    numbers = sorted({number for number, _, _ in invoices})
-    query = select(LedgerItem).where(col(LedgerItem.invoice_number).in_(numbers))
-    found = {item.invoice_number: item for item in (await session.execute(query)).scalars()}
+    found = await known_ledger_items(session, {number for number, _, _ in invoices})
     for number, customer_id, currency in invoices:
         if number not in found:
             found[number] = LedgerItem(invoice_number=number, customer_id=customer_id, currency=currency)
             session.add(found[number])
     return found
+
+
+async def insert_ledger_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New items as plain rows in one statement (no ORM objects: a run of new invoices is large)."""
+    if rows:
+        await session.execute(insert(LedgerItem.__table__), rows)  # type: ignore[attr-defined]
 
 
 async def open_items(
