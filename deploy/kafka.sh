@@ -256,6 +256,9 @@ dump_logs() {
 wait_ready() {
     local pid=$1 offset=$2 deadline=$((SECONDS + START_TIMEOUT))
     while ((SECONDS < deadline)); do
+        if [[ -f $SERVER_LOG ]] && (($(stat -c %s -- "$SERVER_LOG") < offset)); then
+            offset=0 # log4j rolled server.log over during this start: read the new file whole
+        fi
         if ! kill -0 "$pid" 2>/dev/null; then
             err "broker (pid $pid) exited during startup"
             dump_logs "$offset"
