@@ -70,9 +70,7 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         charges: Decimal = Decimal(0),
     ) -> None:
         item = await ledger_item(uow.session, invoice_number, customer_id, currency)
-        item.settled += settled
-        item.charges += charges
-        item.recompute()
+        item.add_movement(settled, charges)
 
     async def reassess_run(uow: UnitOfWork, events: list[tuple[Any, EventEnvelope]]) -> None:
         """Once per customer after a run of one contract's events: the run's end state is rated."""
@@ -164,9 +162,7 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
             uow.session, [(e.invoice_number, e.customer_id, e.currency) for e, _ in events]
         )
         for event, _ in events:
-            item = items[event.invoice_number]
-            item.settled += event.amount
-            item.recompute()
+            items[event.invoice_number].add_movement(settled=event.amount)
         await reassess_run(uow, events)
 
     @handlers.on(CreditNoteIssuedV1)

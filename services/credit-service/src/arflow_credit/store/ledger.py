@@ -41,6 +41,12 @@ class LedgerItem(CreditTable, table=True):
         """Outstanding from the movements seen so far."""
         self.outstanding = self.amount + self.charges - self.settled
 
+    def add_movement(self, settled: Decimal = Decimal(0), charges: Decimal = Decimal(0)) -> None:
+        """A payment or credit (settled) or a fee or interest (charges) on this invoice."""
+        self.settled += settled
+        self.charges += charges
+        self.recompute()
+
     def settle_in_full(self) -> None:
         """The ledger says it is paid: nothing is outstanding (until a later charge)."""
         self.settled = max(self.settled, self.amount + self.charges)
