@@ -306,3 +306,38 @@ async def test_events_written_together_reach_the_outbox_in_order_when_the_block_
 
 async def pending_count_in(uow: UnitOfWork) -> int:
     return int(await uow.session.scalar(select(func.count()).select_from(outbox_table)) or 0)
+
+
+@pytest.mark.postgres
+async def test_a_relay_whose_turn_is_taken_waits_for_it_and_then_sends_its_rows(
+    postgres_database: str, bus: InProcessBus
+) -> None:
+    """Several processes of a service each run a relay: none may leave committed rows behind."""
+    from arflow_runtime.outbox import RELAY_LOCK
+
+    engines = [create_engine(postgres_database) for _ in range(2)]  # two processes' pools
+    async with engines[0].begin() as connection:
+        await connection.run_sync(runtime_metadata.create_all)
+    database = Database(engines[1], Outbox("invoice-service", "t."))
+    other_relay = OutboxRelay(engines[1], Outbox("invoice-service", "t."), bus)
+
+    async def waiting_for_a_lock() -> int:
+        async with engines[0].connect() as connection:
+            query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            return int(await connection.scalar(text(query)) or 0)
+
+    try:
+        async with engines[0].connect() as first, first.begin():  # the first relay mid-batch
+            await first.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": RELAY_LOCK})
+            await stage(database, ["AFTER-THE-FIRST-READ"])
+            turn = asyncio.create_task(other_relay.publish_pending())
+            await eventually(waiting_for_a_lock, lambda waiting: waiting == 1, what="the relay to queue")
+            assert not turn.done()
+        assert await turn == 1  # sent as soon as the first relay's transaction ended
+        assert [e.data["invoice_number"] for e in await read_all(bus, "t.ledger.events")] == [
+            "AFTER-THE-FIRST-READ"
+        ]
+        assert await pending_count(engines[0]) == 0
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 RELAY_LOCK = 0x0A2F10  # advisory lock id: one relay per database publishes at a time
+"""Several processes of a service each run a relay; they take turns under this lock."""
 IDLE_RECHECK_SECONDS = 1.0
 
 
@@ -171,11 +172,9 @@ class OutboxRelay:
         async with self._engine.connect() as connection:
             async with connection.begin():
                 if connection.dialect.name == "postgresql":
-                    locked = await connection.scalar(
-                        text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK}
-                    )
-                    if not locked:
-                        return 0
+                    # Wait for the relay holding the lock (another process of this service): its
+                    # batch was read before our commit, so our rows are ours to send once it is done.
+                    await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": RELAY_LOCK})
                 rows = (
                     await connection.execute(
                         select(
