@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import HttpConnection, cpu_seconds, load_average
+from harness import KAFKA, HttpConnection, cpu_seconds, descendants, load_average
 
 from arflow_cli.local import free_port
 
@@ -103,8 +103,12 @@ class Service:
 
 
 @contextmanager
-def credit_service(database_url: str | None) -> Any:
-    """Start credit-service as its own process on a free loopback port; yield it."""
+def credit_service(database_url: str | None, processes: int = 1) -> Any:
+    """Start credit-service on a free loopback port; yield it.
+
+    One process in embedded mode; with several (CREDIT_PROCESSES, PostgreSQL only) in
+    distributed mode on the benchmarks' Kafka, as several processes need.
+    """
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="arflow-bench-") as data_dir:
         env = {
@@ -115,9 +119,14 @@ def credit_service(database_url: str | None) -> Any:
             "ARFLOW_API_KEYS": f"bench {API_KEY} *",
             "CREDIT_PORT": str(port),
             "CREDIT_HOST": "127.0.0.1",
+            "CREDIT_PROCESSES": str(processes),
         }
         if database_url:
             env["CREDIT_DATABASE_URL"] = database_url
+        if processes > 1:
+            env["ARFLOW_MODE"] = "distributed"
+            env["ARFLOW_KAFKA_BOOTSTRAP_SERVERS"] = KAFKA
+            env["ARFLOW_TOPIC_PREFIX"] = f"benchcc{uuid.uuid4().hex[:6]}."
         log = open(Path(data_dir) / "credit-service.log", "wb")  # noqa: SIM115  (closed below)
         process = subprocess.Popen(
             [sys.executable, "-m", "arflow_cli.main", "serve", "credit-service"],
@@ -128,7 +137,8 @@ def credit_service(database_url: str | None) -> Any:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_ready(url, process, Path(data_dir) / "credit-service.log")
-            print(f"credit-service pid {process.pid} (for a profiler)", flush=True)
+            serving = descendants(process.pid) or [process.pid]
+            print(f"credit-service pid {' '.join(map(str, serving))} (for a profiler)", flush=True)
             yield Service(url, process.pid)
         finally:
             process.terminate()
@@ -375,6 +385,7 @@ def results_document(figures: Figures, args: argparse.Namespace) -> dict[str, An
                     "failed": figures.failed,
                     "decisions": figures.decisions,
                     "connections": args.connections,
+                    "processes": args.processes,
                     "customers": args.customers,
                     "quick": args.quick,
                     "service_cpu_ms_per_check": figures.service_cpu_ms_per_check,
@@ -409,7 +420,15 @@ def main() -> None:
         "--results", type=Path, help="write the figures in `make bench`'s format to this file"
     )
     parser.add_argument("--quick", action="store_true", help="a tenth of the duration and warm-up, same rate")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="CREDIT_PROCESSES of the service started (several: distributed mode, needs --postgres)",
+    )
     args = parser.parse_args()
+    if args.processes > 1 and not args.postgres:
+        parser.error("--processes above 1 needs --postgres (several processes share PostgreSQL and Kafka)")
     if args.quick:
         args.seconds, args.warmup = args.seconds / 10, args.warmup / 10
     if args.url:
@@ -417,7 +436,7 @@ def main() -> None:
     elif args.postgres:
         with throwaway_database(args.postgres) as database:
             floor = asyncio.run(database_floor(database, args))
-            with credit_service(database) as service:
+            with credit_service(database, args.processes) as service:
                 figures = asyncio.run(measure(service, API_KEY, args))
         figures.baseline_p50_ms, figures.baseline_p99_ms, figures.baseline_achieved_per_second = floor
     else:

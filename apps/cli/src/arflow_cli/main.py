@@ -2,11 +2,12 @@
 
 import argparse
 import asyncio
+import socket
 
 import uvicorn
 import uvloop
 
-from arflow_cli import chaos, dlq
+from arflow_cli import chaos, dlq, processes
 from arflow_cli.demo import cli as demo
 from arflow_cli.embedded import run_embedded
 from arflow_cli.replay import cli as replay
@@ -15,12 +16,21 @@ from arflow_runtime.collector import collect_less_often
 from arflow_runtime.settings import PlatformSettings
 
 
-def _serve(name: str) -> None:
+def _serve(name: str, listen_fd: int | None = None) -> None:
     service = SERVICES[name]
     settings = service.settings()
-    app = service.create_app(settings=settings, platform=PlatformSettings())
+    platform = PlatformSettings()
+    if settings.processes > 1 and listen_fd is None:
+        processes.check_processes_allowed(name, settings, platform)
+        raise SystemExit(processes.serve_processes(name, settings))
+    app = service.create_app(settings=settings, platform=platform)
     collect_less_often()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    if listen_fd is None:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        return
+    # One of the service's processes (arflow_cli.processes): the socket is already listening.
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=listen_fd)])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="all four services in one process (embedded default)")
     serve = commands.add_parser("serve", help="one service (configure with ARFLOW_*/<SERVICE>_* variables)")
     serve.add_argument("service", choices=sorted(SERVICES))
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)  # set by arflow_cli.processes
     dlq.add_commands(commands)
     replay.add_commands(commands)
     demo.add_command(commands)
@@ -40,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         collect_less_often()
         uvloop.run(run_embedded(PlatformSettings()))  # the loop `serve` gets from uvicorn too
     elif args.command == "serve":
-        _serve(args.service)
+        _serve(args.service, args.listen_fd)
     elif args.command == "dlq":
         raise SystemExit(asyncio.run(dlq.run(args, PlatformSettings())))
     elif args.command == "chaos":

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -120,6 +120,6 @@ def health_router() -> APIRouter:
             runtime.metrics.outbox_pending.set(await pending_count(runtime.database.engine))
         except (OSError, SQLAlchemyError):
             pass  # the database is away: the gauge keeps its last reading, /readyz says why
-        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router

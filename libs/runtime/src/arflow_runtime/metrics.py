@@ -1,6 +1,16 @@
-"""Prometheus metrics, one registry per service (services may share a process)."""
+"""Prometheus metrics, one registry per service (services may share a process).
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+A service served by several processes (`<SERVICE>_PROCESSES`) runs them with
+PROMETHEUS_MULTIPROC_DIR set: each process writes its values to that directory and a scrape,
+whichever process it reaches, reads them all (prometheus-client's multiprocess mode).
+"""
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class ServiceMetrics:
@@ -50,6 +60,22 @@ class ServiceMetrics:
             "arflow_outbox_pending",
             "Events committed to the outbox and not yet published (read from the database at each scrape)",
             registry=self.registry,
+            multiprocess_mode="mostrecent",  # the scraped process's reading is the service's
         )
-        self.info = Gauge("arflow_service_info", "Service identity", ["service"], registry=self.registry)
+        self.info = Gauge(
+            "arflow_service_info",
+            "Service identity",
+            ["service"],
+            registry=self.registry,
+            multiprocess_mode="max",
+        )
         self.info.labels(**labels).set(1)
+
+    def exposition(self) -> bytes:
+        """The text a scrape of /metrics gets: this process's metrics, or every process's of the service."""
+        directory = os.environ.get(MULTIPROCESS_DIR)
+        if not directory:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)
+        return generate_latest(registry)

@@ -158,7 +158,8 @@ def create_service_app(
         await service_bus.ensure_topics([*produced, *consumed, *(dead_letter_topic(t) for t in consumed)])
         runtime.relay = OutboxRelay(engine, outbox, service_bus, definition.settings.outbox_batch_size)
         jobs: dict[str, Callable[[], Awaitable[None]]] = {"outbox-relay": runtime.relay.run}
-        if consumed:
+        runs_everything = definition.settings.process_role == "all"
+        if consumed and runs_everything:
             dispatcher = EventDispatcher(definition.name, definition.handlers, database, metrics)
             loop = ConsumerLoop(
                 service_bus,
@@ -174,13 +175,19 @@ def create_service_app(
             )
             runtime.consumers.append(loop)
             jobs["consumer"] = loop.run
-        for job in definition.background:
+        for job in definition.background if runs_everything else ():
             jobs[getattr(job, "__name__", "job")] = lambda job=job: job(runtime)
         tasks = [
             asyncio.create_task(_supervise(definition.name, name, job), name=f"{definition.name}:{name}")
             for name, job in jobs.items()
         ]
-        log.info("service.started", service=definition.name, mode=platform.mode, consumes=consumed)
+        log.info(
+            "service.started",
+            service=definition.name,
+            mode=platform.mode,
+            role=definition.settings.process_role,
+            consumes=consumed if runs_everything else [],
+        )
         try:
             yield
         finally:

@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Mode = Literal["embedded", "distributed"]
+ProcessRole = Literal["all", "api"]
 
 
 class PlatformSettings(BaseSettings):
@@ -52,6 +53,18 @@ class ServiceSettings(BaseSettings):
         5, ge=1, description="attempts for an event that fails for a non-transient reason"
     )
     outbox_batch_size: int = Field(500, ge=1, description="events the relay publishes per batch")
+    processes: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="processes `arflow serve` starts for this service on one port (PostgreSQL and Kafka "
+        "only); the first runs everything, the others the API and the outbox relay",
+    )
+    process_role: ProcessRole = Field(
+        "all",
+        description="all: API, consumers, jobs and outbox relay; api: API and outbox relay only "
+        "(more replicas of the API behind one address)",
+    )
 
     def resolved_database_url(self, platform: PlatformSettings, service: str) -> str:
         """The configured URL, or the embedded default SQLite file."""
