@@ -22,7 +22,7 @@ def _serve(name: str, listen_fd: int | None = None) -> None:
     platform = PlatformSettings()
     if settings.processes > 1 and listen_fd is None:
         processes.check_processes_allowed(name, settings, platform)
-        raise SystemExit(processes.serve_processes(name, settings))
+        raise SystemExit(processes.serve_processes(name, settings, platform))
     app = service.create_app(settings=settings, platform=platform)
     collect_less_often()
     if listen_fd is None:

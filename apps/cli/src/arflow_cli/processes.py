@@ -22,7 +22,7 @@ import sys
 import tempfile
 from types import FrameType
 
-from arflow_runtime.log import get_logger
+from arflow_runtime.log import configure_logging, get_logger
 from arflow_runtime.metrics import MULTIPROCESS_DIR
 from arflow_runtime.settings import PlatformSettings, ServiceSettings
 
@@ -63,8 +63,9 @@ def child_command(name: str, listener: socket.socket) -> list[str]:
     return [sys.executable, "-m", "arflow_cli.main", "serve", name, "--listen-fd", str(listener.fileno())]
 
 
-def serve_processes(name: str, settings: ServiceSettings) -> int:
+def serve_processes(name: str, settings: ServiceSettings, platform: PlatformSettings) -> int:
     """Start the service's processes on one socket; return when they have stopped (exit status)."""
+    configure_logging(platform.log_level)
     prefix = str(settings.model_config.get("env_prefix", ""))
     listener = open_listener(settings.host, settings.port)
     metrics_dir = tempfile.mkdtemp(prefix=f"arflow-{name}-metrics-")
