@@ -53,6 +53,8 @@ from harness import (
     load_average,
     open_loop,
     percentile,
+    processes_argument,
+    serving_pids,
     throwaway_database,
 )
 
@@ -478,12 +480,14 @@ async def measure(args: Any) -> list[Result]:
         async with (
             throwaway_database("invoice") as invoice_url,
             throwaway_database("credit") as credit_url,
-            distributed_service("invoice-service", invoice_url, prefix, Path(workdir)) as invoice,
+            distributed_service(
+                "invoice-service", invoice_url, prefix, Path(workdir), processes=args.processes
+            ) as invoice,
             distributed_service("credit-service", credit_url, prefix, Path(workdir)) as credit,
         ):
             print(
-                f"invoice-service pid {invoice.process and invoice.process.pid}, credit-service pid "
-                f"{credit.process and credit.process.pid}; latency at {LATENCY_RATE:g}/s for "
+                f"invoice-service pid {serving_pids(invoice)}, credit-service pid "
+                f"{serving_pids(credit)}; latency at {LATENCY_RATE:g}/s for "
                 f"{args.seconds:g} s; load average {load_before}",
                 flush=True,
             )
@@ -501,7 +505,9 @@ async def measure(args: Any) -> list[Result]:
         "quick": args.quick,
         "load_average_before": load_before,
         "load_average_after": load_average(),
-        "services": "invoice-service and credit-service, 1 process each, distributed",
+        "services": f"invoice-service ({args.processes} process(es) on one port) and credit-service "
+        "(1 process), distributed",
+        "invoice_service_processes": args.processes,
     }
     method = "pg_notify triggers on the ledger's outbox and credit's inbox (commit → commit)"
     feed = "InvoiceIssued envelopes published straight to the ledger topic"
@@ -541,6 +547,7 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, help="seconds per sustained step (default 15, quick 3)")
     parser.add_argument("--burst", type=int, help="events of the drain-rate probe (default 1000, quick 100)")
     parser.add_argument("--raw-events", type=int, help="events of the raw baseline (50000, quick 5000)")
+    processes_argument(parser, "invoice-service", 1)
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 20.0)
     args.step_seconds = args.step_seconds or (3.0 if args.quick else 15.0)

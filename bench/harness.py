@@ -128,9 +128,14 @@ async def throwaway_database(what: str) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def distributed_service(
-    name: str, database_url: str, topic_prefix: str, workdir: Path, extra_env: dict[str, str] | None = None
+    name: str,
+    database_url: str,
+    topic_prefix: str,
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    processes: int = 1,
 ) -> AsyncIterator[ServiceProcess]:
-    """`arflow serve NAME` as its own process in distributed mode (PostgreSQL + Kafka), ready."""
+    """`arflow serve NAME` in distributed mode (PostgreSQL + Kafka), ready; `processes` on its port."""
     env_prefix, _ = SERVICES[name]
     env = {
         **os.environ,
@@ -141,6 +146,7 @@ async def distributed_service(
         "ARFLOW_LOG_LEVEL": "WARNING",
         f"{env_prefix}_DATABASE_URL": database_url,
         f"{env_prefix}_HOST": "127.0.0.1",
+        f"{env_prefix}_PROCESSES": str(processes),
         **(extra_env or {}),
     }
     port = free_port()
@@ -173,6 +179,23 @@ def descendants(pid: int) -> list[int]:
         found.append(child)
         todo.extend(parents.get(child, []))
     return found
+
+
+def serving_pids(service: ServiceProcess) -> str:
+    """The process ids serving a service (the processes `arflow serve` started, or itself)."""
+    if service.process is None:
+        return "?"
+    return " ".join(map(str, descendants(service.process.pid) or [service.process.pid]))
+
+
+def processes_argument(parser: argparse.ArgumentParser, service: str, default: int) -> None:
+    """--processes: how many processes serve the service under test on its port."""
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=default,
+        help=f"processes serving {service} on its port (<SERVICE>_PROCESSES; default {default})",
+    )
 
 
 def cpu_seconds(pid: int) -> float:

@@ -38,6 +38,8 @@ from harness import (
     http_sender,
     load_average,
     open_loop,
+    processes_argument,
+    serving_pids,
     throwaway_database,
 )
 
@@ -249,12 +251,13 @@ async def measure(args: Any) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="arflow-bench-") as workdir:
         async with (
             throwaway_database("invoice") as database_url,
-            distributed_service("invoice-service", database_url, f"bench{run}.", Path(workdir)) as service,
+            distributed_service(
+                "invoice-service", database_url, f"bench{run}.", Path(workdir), processes=args.processes
+            ) as service,
         ):
             send, open_worker = http_sender(service, "/v1/invoices", lambda i: invoice_body(run, i))
             print(
-                f"invoice-service pid {service.process.pid if service.process else '?'}; warming up; "
-                f"load average {load_average()}",
+                f"invoice-service pid {serving_pids(service)}; warming up; load average {load_average()}",
                 flush=True,
             )
             warm = await open_loop(50, 1 if args.quick else 3, send, 8, open_worker, first_index=10_000_000)
@@ -277,7 +280,8 @@ async def measure(args: Any) -> list[Result]:
         "baseline": {key: raw[key] for key in ("tables", "rows_per_invoice", "invoices")}
         | {"connections": BASELINE_CONNECTIONS},
         "quick": args.quick,
-        "service": "invoice-service, 1 process, distributed (PostgreSQL + Kafka)",
+        "service": f"invoice-service, {args.processes} process(es) on one port, PostgreSQL + Kafka",
+        "processes": args.processes,
     }
     figure = best.rate if best else 0.0
     p99 = float(best.summary()["p99_ms"]) if best else float("nan")
@@ -307,6 +311,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="seconds per rate step (default 10, quick 2)")
     parser.add_argument("--rates", help="comma-separated rates instead of the default steps")
     parser.add_argument("--keep-going", action="store_true", help="run every rate, even after one fails")
+    processes_argument(parser, "invoice-service", 1)
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
     finish(args, asyncio.run(measure(args)))
