@@ -5,6 +5,7 @@ statement on a connection the server has closed fails: the API must answer 503 p
 Retry-After, and the retried request must then go through, once.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,11 +13,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from arflow_invoice.main import create_app
 from arflow_invoice.settings import InvoiceSettings
+from arflow_runtime.db import create_engine
 from arflow_runtime.errors import PROBLEM_JSON, install_problem_handlers
 from arflow_runtime.settings import PlatformSettings
 
@@ -101,3 +103,31 @@ async def test_after_the_server_drops_every_connection_a_retried_write_lands_onc
     async with app.state.runtime.database.engine.connect() as connection:
         stored = await connection.scalar(text("SELECT count(*) FROM invoices WHERE invoice_number = 'OUT-2'"))
     assert stored == 1
+
+
+@pytest.mark.postgres
+async def test_a_burst_leaves_its_connections_open_for_the_next_and_the_pool_opens_no_more(
+    postgres_database: str,
+) -> None:
+    """Opening a connection per burst (a server process, set-up queries, statements prepared again)
+    cost credit checks the most exactly when they were busiest: the pool keeps what it opened."""
+    engine = create_engine(postgres_database, pool_size=4)
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine.sync_engine, "connect", count)
+    try:
+        for _ in range(3):  # three bursts of eight concurrent statements
+
+            async def one() -> None:
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT pg_sleep(0.01)"))
+
+            await asyncio.gather(*(one() for _ in range(8)))
+        assert opened == 4  # the first burst opened the pool's four; the rest waited their turn
+        assert engine.pool.checkedin() == 4  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()

@@ -58,7 +58,10 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 """An autoincrementing id column type that works on both databases."""
 
 
-def create_engine(url: str) -> AsyncEngine:
+DEFAULT_POOL_SIZE = 30
+
+
+def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, and statements run on the loop's thread."""
     if url.startswith("sqlite"):
         database = make_url(url).database or ":memory:"
@@ -76,7 +79,10 @@ def create_engine(url: str) -> AsyncEngine:
     # No pre-ping: it costs a round trip (three with asyncpg) on every checkout. A connection
     # that died with a database restart fails its first statement instead; the pool then drops
     # it, consumers retry the event (consumer.is_transient) and the API answers 503 (errors.py).
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False)
+    # Every connection the pool opens stays open (no overflow): one opened and closed per burst
+    # costs a server process, the dialect's set-up queries and its prepared statements, exactly
+    # when the service is busiest (a credit-check burst opened ~15 connections a second that way).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
 
 
 async def database_reachable(engine: AsyncEngine) -> bool:

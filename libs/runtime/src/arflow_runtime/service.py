@@ -141,7 +141,7 @@ def create_service_app(
         url = definition.settings.resolved_database_url(platform, definition.name)
         if url.startswith("sqlite"):
             platform.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, definition.settings.database_pool_size)
         await apply_migrations(engine, definition.migrations)
         own_bus = bus is None
         service_bus = bus or build_bus(platform, definition.name)

@@ -47,6 +47,9 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy async URL; default: a SQLite file under ARFLOW_DATA_DIR"
     )
+    database_pool_size: int = Field(
+        30, ge=1, le=500, description="PostgreSQL connections a process opens at most, and keeps open"
+    )
     host: str = Field("127.0.0.1", description="address the HTTP API listens on")
     port: int = Field(8000, description="HTTP port")
     consumer_max_attempts: int = Field(
