@@ -1,6 +1,10 @@
 """Invoices as the API shows them: the posted document plus its figures, now or as of a date."""
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
+from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,11 +16,50 @@ from arflow_invoice.store import Invoice, InvoiceLine
 from arflow_invoice.store.states import FOREVER
 
 
+@dataclass(slots=True)
+class EnteredInvoice:
+    """What the views read of an invoice just entered, taken from its `invoice_values` (no ORM row)."""
+
+    invoice_number: str
+    customer_id: str
+    currency: str
+    amount: Decimal
+    issue_date: date
+    due_date: date
+    salesperson_id: str | None
+    payment_terms: str | None
+    order_id: str | None
+    tax_amount: Decimal | None
+    late_interest_rate: str | None
+    day_count: str | None
+    dunning_fee: Decimal | None
+    jurisdiction: str | None
+    discount_date: date | None
+    discount_rate: str | None
+    discount_amount: Decimal | None
+    outstanding: Decimal
+    status: str
+    paid_date: date | None
+    days_late: int | None
+    days_to_settle: int | None
+    overdue_notified_on: date | None = None
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> "EnteredInvoice":
+        """The view of the row `values` describes."""
+        return cls(*_entered_columns(values))
+
+
+# Every column the view reads but overdue_notified_on, which a new invoice never has.
+_entered_columns = itemgetter(*(f.name for f in fields(EnteredInvoice) if f.name != "overdue_notified_on"))
+ShownInvoice = Invoice | EnteredInvoice
+
+
 def _optional_money(amount: Any, currency: str) -> str | None:
     return None if amount is None else money_text(amount, currency)
 
 
-def document(invoice: Invoice) -> dict[str, Any]:
+def document(invoice: ShownInvoice) -> dict[str, Any]:
     """The invoice as posted (what never changes)."""
     return {
         "invoice_number": invoice.invoice_number,
@@ -30,7 +73,7 @@ def document(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def stored_figures(invoice: Invoice) -> dict[str, Any]:
+def stored_figures(invoice: ShownInvoice) -> dict[str, Any]:
     """Current figures kept on the row (every document counted)."""
     return {
         "outstanding": money_text(invoice.outstanding, invoice.currency),
@@ -60,9 +103,26 @@ def figures(state: InvoiceState, as_of: date | None) -> dict[str, Any]:
 
 
 def details(
-    invoice: Invoice, state: InvoiceState, as_of: date | None, lines: list[InvoiceLine]
+    invoice: Invoice, state: InvoiceState, as_of: date | None, lines: Sequence[InvoiceLine]
 ) -> dict[str, Any]:
     """Everything about one invoice."""
+    return _details(invoice, state, as_of, lines, figures(state, as_of))
+
+
+def entered_details(
+    invoice: EnteredInvoice, state: InvoiceState, lines: Sequence[InvoiceLine]
+) -> dict[str, Any]:
+    """`details` of an invoice just entered: its current figures are those its row stores."""
+    return _details(invoice, state, None, lines, stored_figures(invoice))
+
+
+def _details(
+    invoice: ShownInvoice,
+    state: InvoiceState,
+    as_of: date | None,
+    lines: Sequence[InvoiceLine],
+    shown: dict[str, Any],
+) -> dict[str, Any]:
     day = as_of or FOREVER
     currency = invoice.currency
     parts = state.outstanding_by_part(day)
@@ -105,7 +165,7 @@ def details(
             }
             for line in lines
         ],
-        **figures(state, as_of),
+        **shown,
         "outstanding_by_part": {
             "fees": money_text(parts.fees, currency),
             "interest": money_text(parts.interest, currency),

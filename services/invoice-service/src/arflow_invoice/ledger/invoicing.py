@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from arflow_contracts.ledger import InvoiceIssuedV1
 from arflow_contracts.terms import ContractTerms, DayCount, EarlyPaymentDiscount
 from arflow_contracts.terms import Instalment as ContractInstalment
@@ -18,9 +20,17 @@ from arflow_invoice.ledger.common import (
     require_same_content,
 )
 from arflow_invoice.ledger.events import publish
-from arflow_invoice.ledger.invoice_views import details, document, lines_of, stored_figures
+from arflow_invoice.ledger.invoice_views import (
+    EnteredInvoice,
+    details,
+    document,
+    entered_details,
+    lines_of,
+    stored_figures,
+)
 from arflow_invoice.schemas import MAX_AMOUNT, InvoiceIn
 from arflow_invoice.store import Invoice, InvoiceInstalment, InvoiceLine
+from arflow_invoice.store.invoice_rows import insert_new_invoice
 from arflow_invoice.store.states import figures, load_state
 from arflow_runtime.db import UnitOfWork
 
@@ -204,18 +214,43 @@ async def _enter(
     return row, state, lines
 
 
+async def _posted_before(
+    session: AsyncSession, number: str, content: str
+) -> tuple[int, dict[str, Any]] | None:
+    """The invoice entered before under this number (200) if the content is the same, else 409."""
+    existing = await invoice_by_number(session, number)
+    if existing is None:
+        return None
+    require_same_content("invoice", number, existing.content, content)
+    return 200, details(
+        existing, await load_state(session, existing), None, await lines_of(session, existing)
+    )
+
+
 async def post_invoice(uow: UnitOfWork, body: InvoiceIn) -> tuple[int, dict[str, Any]]:
     """Enter an invoice (201), or return the same one posted before (200); different content is 409."""
     session = uow.session
     content = content_of(body, "invoice_number")
-    existing = await invoice_by_number(session, body.invoice_number)
-    if existing is not None:
-        require_same_content("invoice", body.invoice_number, existing.content, content)
-        return 200, details(
-            existing, await load_state(session, existing), None, await lines_of(session, existing)
-        )
-    row, state, lines = await _enter(uow, body, content)
-    return 201, details(row, state, None, lines)
+    try:
+        state, terms = _issue(body)
+    except LedgerError:
+        # A number entered before answers 200 or 409 whatever is wrong with this copy.
+        if (answer := await _posted_before(session, body.invoice_number, content)) is not None:
+            return answer
+        raise
+    values = invoice_values(body, state, terms, content)
+    # A taken number inserts nothing (after a concurrent insert of it commits, on PostgreSQL);
+    # then the stored invoice answers, as the look-up before the insert used to.
+    key = await insert_new_invoice(session, values)
+    if key is None:
+        answer = await _posted_before(session, body.invoice_number, content)
+        assert answer is not None, f"invoice {body.invoice_number} is neither new nor stored"
+        return answer
+    lines = [InvoiceLine(invoice_id=key, **line) for line in line_values(body)]
+    session.add_all(lines)
+    session.add_all(InvoiceInstalment(invoice_id=key, **i) for i in instalment_values(state))
+    await publish(uow, issued_event(values, state))
+    return 201, entered_details(EnteredInvoice.of(values), state, lines)
 
 
 async def post_invoices(uow: UnitOfWork, bodies: Sequence[InvoiceIn]) -> tuple[int, dict[str, Any]]:
