@@ -46,8 +46,12 @@ async def write(
     """Run one write in its transaction; a replayed Idempotency-Key returns the first answer."""
     for name in sorted({lock} if isinstance(lock, str) else set(lock)):  # one order: no deadlocks
         await lock_for_write(uow, name)
-    payload = body.model_dump(mode="json") if body is not None else {}
-    idempotent = await IdempotentRequest.begin(uow, principal, key, request.method, request.url.path, payload)
+    # Only a request under a key is fingerprinted; its URL and body dump cost CPU on every POST.
+    path, payload = "", {}
+    if key is not None:
+        path = request.url.path
+        payload = body.model_dump(mode="json") if body is not None else {}
+    idempotent = await IdempotentRequest.begin(uow, principal, key, request.method, path, payload)
     if idempotent.replay is not None:
         return idempotent.replay
     try:
