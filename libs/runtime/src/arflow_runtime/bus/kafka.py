@@ -3,17 +3,24 @@
 import asyncio
 import ssl
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
 
 from arflow_runtime.bus.base import Bus, Outgoing, Record, Subscription
 from arflow_runtime.log import get_logger
 from arflow_runtime.settings import PlatformSettings
 
 log = get_logger(__name__)
+
+MAX_BATCH_BYTES = 512 * 1024
+"""A partition's record batch (aiokafka's default is 16 KiB): one produce request carries one
+batch per partition and a broker has one request of ours in flight, so a relay batch of
+thousands of messages is a few requests, not hundreds. Under the broker's 1 MiB message.max.bytes."""
 
 
 def connection_options(settings: PlatformSettings) -> dict[str, Any]:
@@ -52,6 +59,7 @@ class KafkaBus(Bus):
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
+            max_batch_size=MAX_BATCH_BYTES,
             request_timeout_ms=15000,
             **self._options,
         )
@@ -113,12 +121,15 @@ class KafkaBus(Bus):
             producer = self._producer
             assert producer is not None
         try:
-            # send() enqueues in order; idempotence keeps per-partition order across retries.
-            pending = [
-                await producer.send(topic, value=value, key=key, headers=list(headers))
-                for topic, key, value, headers in messages
-            ]
-            results = await asyncio.gather(*pending, return_exceptions=True)
+            partitions = _known_partitions(producer, {message[0] for message in messages})
+            if partitions is None:  # the first publish to a topic: send() waits for its metadata
+                deliveries = [
+                    await producer.send(topic, value=value, key=key, headers=list(headers))
+                    for topic, key, value, headers in messages
+                ]
+            else:
+                deliveries = await _queue(producer, _by_partition(messages, partitions))
+            results = await asyncio.gather(*deliveries, return_exceptions=True)
         except KafkaError:
             await self._renew(producer)
             raise
@@ -183,6 +194,82 @@ class KafkaBus(Bus):
         finally:
             await consumer.stop()
             await admin.close()
+
+
+@lru_cache(maxsize=1 << 16)
+def _key_hash(key: bytes) -> int:
+    """aiokafka's DefaultPartitioner hash (murmur2, as the Java client), kept per key: it is pure Python."""
+    return int(murmur2(key)) & 0x7FFFFFFF
+
+
+def _known_partitions(producer: AIOKafkaProducer, topics: set[str]) -> dict[str, list[int]] | None:
+    """Each topic's partitions, in order, if the producer's metadata knows every one of them."""
+    known = {}
+    for topic in topics:
+        partitions = producer.client.cluster.partitions_for_topic(topic)
+        if not partitions:
+            return None
+        known[topic] = sorted(partitions)
+    return known
+
+
+def _by_partition(
+    messages: Sequence[Outgoing], partitions: dict[str, list[int]]
+) -> dict[tuple[str, int], list[Outgoing]]:
+    """The messages per (topic, partition), each list in publishing order.
+
+    The partition is the one aiokafka's `send` chooses for the key (its DefaultPartitioner), so
+    every message of a key lands in one partition whichever way it was sent.
+    """
+    grouped: dict[tuple[str, int], list[Outgoing]] = {}
+    for message in messages:
+        topic = message[0]
+        candidates = partitions[topic]
+        tp = (topic, candidates[_key_hash(message[1]) % len(candidates)])
+        batch = grouped.get(tp)
+        if batch is None:
+            grouped[tp] = [message]
+        else:
+            batch.append(message)
+    return grouped
+
+
+async def _queue(
+    producer: AIOKafkaProducer, grouped: dict[tuple[str, int], list[Outgoing]]
+) -> list["asyncio.Future[Any]"]:
+    """Queue every partition's messages, the partitions concurrently; the delivery futures."""
+    queued = await asyncio.gather(
+        *(_send_partition(producer, topic, partition, part) for (topic, partition), part in grouped.items()),
+        return_exceptions=True,
+    )
+    deliveries = [future for outcome in queued if isinstance(outcome, list) for future in outcome]
+    for outcome in queued:
+        if isinstance(outcome, BaseException):
+            for future in deliveries:
+                future.cancel()  # the caller re-sends all; cancelling only stops waiting for these
+            raise outcome
+    return deliveries
+
+
+async def _send_partition(
+    producer: AIOKafkaProducer, topic: str, partition: int, messages: list[Outgoing]
+) -> list["asyncio.Future[Any]"]:
+    """Queue one partition's messages as record batches, in order; their delivery futures.
+
+    One future per batch instead of one per message: a relay batch of thousands of messages
+    costs a few batches to build and acknowledge. Batches of one partition are queued one
+    after the other (aiokafka keeps one undrained batch per partition), so order holds.
+    """
+    deliveries = []
+    batch = producer.create_batch()
+    for _, key, value, headers in messages:
+        listed = headers if isinstance(headers, list) else list(headers)  # aiokafka takes lists only
+        if batch.append(timestamp=None, key=key, value=value, headers=listed) is None:  # full
+            deliveries.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = producer.create_batch()
+            batch.append(timestamp=None, key=key, value=value, headers=listed)  # an empty batch takes any
+    deliveries.append(await producer.send_batch(batch, topic, partition=partition))
+    return deliveries
 
 
 async def _quietly_stop(producer: AIOKafkaProducer) -> None:
