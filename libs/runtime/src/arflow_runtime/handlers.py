@@ -1,6 +1,7 @@
 """Routing events to a service's handlers, exactly once in effect (inbox + one transaction)."""
 
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -90,6 +91,7 @@ class EventDispatcher:
         self._handlers = handlers
         self._database = database
         self._metrics = metrics
+        self._batch_keys: dict[tuple[bytes, bytes], tuple[str, str] | None] = {}
 
     async def __call__(self, record: Record) -> None:
         envelope = _decode(record)
@@ -128,6 +130,14 @@ class EventDispatcher:
         event_type, version = headers.get("ce_type"), headers.get("event_version")
         if event_type is None or version is None:
             return None
+        # Every record of a run asks this: the answer per header pair is kept (a handful of types).
+        try:
+            return self._batch_keys[(event_type, version)]
+        except KeyError:
+            key = self._batch_keys[(event_type, version)] = self._batch_key_of(event_type, version)
+            return key
+
+    def _batch_key_of(self, event_type: bytes, version: bytes) -> tuple[str, str] | None:
         try:
             contract = contract_for(event_type.decode(), int(version))
         except (UnknownEvent, ValueError):
@@ -145,19 +155,24 @@ class EventDispatcher:
             (e.event_type, e.event_version) != (contract.event_type, contract.event_version) for e in decoded
         ):
             raise ValueError("a batch holds one contract with a batch handler")
-        items = [(contract.model_validate(envelope.data), envelope) for envelope in decoded]
+        validate = contract.model_validate
+        items = [(validate(envelope.data), envelope) for envelope in decoded]
+        ids = [str(envelope.event_id) for envelope in decoded]
         started = time.perf_counter()
         async with self._database.unit_of_work() as uow:
-            fresh = await claim_many(
-                uow.session, self.consumer, [(str(e.event_id), e.event_type) for e in decoded]
-            )
-            new = [(data, envelope) for data, envelope in items if str(envelope.event_id) in fresh]
+            fresh = await claim_many(uow.session, self.consumer, [(i, contract.event_type) for i in ids])
+            new = [item for item, event_id in zip(items, ids, strict=True) if event_id in fresh]
             if new:
                 await handler(new, uow)
             await uow.commit()
         self._timed(contract.event_type, started)
-        for record, envelope in zip(records, decoded, strict=True):
-            self._count(record, envelope, "applied" if str(envelope.event_id) in fresh else "duplicate")
+        if self._metrics:  # counted per outcome, not per record
+            outcomes = Counter(
+                (record.topic, "applied" if event_id in fresh else "duplicate")
+                for record, event_id in zip(records, ids, strict=True)
+            )
+            for (topic, outcome), count in outcomes.items():
+                self._metrics.events_consumed.labels(topic, contract.event_type, outcome).inc(count)
 
     def _timed(self, event_type: str, started: float) -> None:
         if self._metrics:
