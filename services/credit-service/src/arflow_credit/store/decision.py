@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, String, Table, bindparam, exists, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from arflow_credit.store.checks import CreditCheckRecord, Reservation
@@ -103,6 +103,17 @@ LOCK_FOR_CHECK = _lock_for_check()
 EXPOSURE_FACTS = _exposure_facts()
 
 
+async def _core(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, for statements that need none of the ORM's work per execution.
+
+    What the session holds unwritten is flushed first, as the ORM's autoflush would: a customer
+    rated by this very check may just have been put on hold, and its sums must see that.
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return await session.connection()
+
+
 async def lock_account_for_check(
     session: AsyncSession, customer_id: str, order_id: str
 ) -> LockedAccount | None:
@@ -111,7 +122,7 @@ async def lock_account_for_check(
     The same statement reads the business date and whether the order was checked before.
     """
     parameters = {"customer_id": customer_id, "order_id": order_id}
-    row = (await session.execute(LOCK_FOR_CHECK, parameters)).first()
+    row = (await (await _core(session)).execute(LOCK_FOR_CHECK, parameters)).first()
     if row is None:
         return None
     return LockedAccount(row[0], row[1], row[2] or system_today(), bool(row[3]))
@@ -122,7 +133,7 @@ async def exposure_facts(
 ) -> ExposureFacts:
     """Sum a customer's exposure parts on `as_of` and read the summary flags, in one statement."""
     parameters = {"customer_id": customer_id, "currency": currency, "as_of": as_of, "order_id": order_id}
-    row = (await session.execute(EXPOSURE_FACTS, parameters)).one()
+    row = (await (await _core(session)).execute(EXPOSURE_FACTS, parameters)).one()
     return ExposureFacts(
         not_yet_due=row[0] or Decimal(0),
         overdue=row[1] or Decimal(0),
@@ -137,9 +148,10 @@ async def exposure_facts(
 
 async def record_check(session: AsyncSession, check: CreditCheckRecord, held: Reservation | None) -> None:
     """Insert a decided check and its reservation now (plain INSERTs, not the ORM's flush)."""
-    await session.execute(INSERT_CHECK, row_of(check, CHECKS))
+    connection = await _core(session)
+    await connection.execute(INSERT_CHECK, row_of(check, CHECKS))
     if held is not None:
-        await session.execute(INSERT_RESERVATION, row_of(held, RESERVATIONS))
+        await connection.execute(INSERT_RESERVATION, row_of(held, RESERVATIONS))
 
 
 CHECKS: Table = CreditCheckRecord.__table__  # type: ignore[attr-defined]
