@@ -90,7 +90,8 @@ def serve_processes(name: str, settings: ServiceSettings, platform: PlatformSett
             )
         log.info("service.processes.started", service=name, processes=[c.pid for c in children])
         pid, status = os.wait()  # the first process to end ends the service
-        if not stopping:
+        died = not stopping  # nobody asked it to stop
+        if died:
             log.error(
                 "service.process.exited", service=name, pid=pid, status=os.waitstatus_to_exitcode(status)
             )
@@ -104,7 +105,8 @@ def serve_processes(name: str, settings: ServiceSettings, platform: PlatformSett
             except subprocess.TimeoutExpired:
                 child.kill()
                 codes[child.pid] = child.wait()
-        return 0 if stopping and all(code in (0, -signal.SIGTERM) for code in codes.values()) else 1
+        clean = all(code in (0, -signal.SIGTERM) for code in codes.values())
+        return 0 if clean and not died else 1
     finally:
         for child in children:
             if child.poll() is None:
