@@ -53,9 +53,14 @@ async def healthz_on_a_new_connection(url: str) -> int:
 
 
 async def processes_of(service: ServiceProcess) -> list[int]:
-    """The processes `arflow serve` started (both, once they run)."""
+    """The processes `arflow serve` started, once both serve (/readyz answered by one of them)."""
     assert service.process is not None
     supervisor = service.process.pid
+    await eventually(
+        lambda: _async(service.log_path.read_text().count('"event": "service.started"')),
+        lambda started: started == 2,
+        what="both processes to have started",
+    )
     return await eventually(lambda: _async(children(supervisor)), lambda found: len(found) == 2, what="both")
 
 
