@@ -6,7 +6,7 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +24,7 @@ def alembic_config(package: str, connection: Connection | None = None) -> Config
 # Alembic's `context` and `op` are module-level proxies: two services migrating at once in one
 # process (the embedded default) would overwrite each other's, so migrations take turns.
 _one_at_a_time = asyncio.Lock()
+MIGRATION_LOCK = 0x0A2F11  # advisory lock id: one process of a database migrates at a time
 
 
 async def apply_migrations(engine: AsyncEngine, package: str) -> None:
@@ -33,6 +34,10 @@ async def apply_migrations(engine: AsyncEngine, package: str) -> None:
         command.upgrade(alembic_config(package, connection), "head")
 
     async with _one_at_a_time, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Processes of one service start together (<SERVICE>_PROCESSES, replicas): the first
+            # migrates, the others wait for its commit and find the database at head.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
         await connection.run_sync(upgrade)
 
 
