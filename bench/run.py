@@ -9,9 +9,13 @@ or overruns its time is reported as failed and the others still run; a script no
 listed as missing. The exit status is non-zero when any script failed. A full run writes
 bench/results/latest.json (committed: the figures of record); a quick run writes
 bench/results/latest-quick.json, so a smoke run never replaces them.
+
+The topics a script created under its `bench…` prefixes are deleted when it ends: a broker
+holding thousands of partitions takes minutes to start (deploy/kafka.sh gives it 60 s).
 """
 
 import argparse
+import asyncio
 import datetime
 import json
 import os
@@ -23,6 +27,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -46,6 +53,9 @@ SCRIPT_ARGS = {
 The two API-bound benchmarks serve their service with two processes on one port, the deployment
 docs/operations.md recommends for a busy API on two cores; event_pipeline.py keeps one (its
 latency was no better with two, docs/performance.md)."""
+KAFKA = os.environ.get("ARFLOW_BENCH_KAFKA", "127.0.0.1:19092")
+BENCH_TOPICS = "bench"
+"""Every benchmark's topic prefix starts so (bench<run id>.); nothing else on the broker does."""
 DAY_CLOSE_PARTS = ("day_close_dunning_1m", "dunning_run_1m")
 """The invoice-service part (bench/day_close.py) and dunning's part (bench/dunning_run.py)."""
 
@@ -90,7 +100,43 @@ TARGETS = {
 """The issue's first targets; benchmarks without one show '—'."""
 
 
+async def bench_topics() -> set[str]:
+    """The benchmarks' topics on the broker (empty if it cannot be reached)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, request_timeout_ms=15000)
+    try:
+        await admin.start()
+        return {topic for topic in await admin.list_topics() if topic.startswith(BENCH_TOPICS)}
+    except KafkaError:
+        return set()
+    finally:
+        await admin.close()
+
+
+async def delete_topics(topics: set[str]) -> None:
+    """Delete topics a script left behind; a failure is reported, never fatal."""
+    if not topics:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, request_timeout_ms=30000)
+    try:
+        await admin.start()
+        await admin.delete_topics(sorted(topics))
+        print(f"deleted the {len(topics)} topics the script created", flush=True)
+    except KafkaError as error:
+        print(f"could not delete the script's topics ({type(error).__name__}); they stay", flush=True)
+    finally:
+        await admin.close()
+
+
 def run_script(script: str, quick: bool) -> dict[str, Any]:
+    """Run one script; afterwards delete the topics it created."""
+    before = asyncio.run(bench_topics())
+    try:
+        return _run_script(script, quick)
+    finally:
+        asyncio.run(delete_topics(asyncio.run(bench_topics()) - before))
+
+
+def _run_script(script: str, quick: bool) -> dict[str, Any]:
     """Run one benchmark script; its entries and how it went."""
     path = BENCH / script
     if not path.exists():
