@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import KAFKA, HttpConnection, cpu_seconds, descendants, load_average
+from harness import KAFKA, HttpConnection, cpu_seconds, load_average, serving_pids
 
 from arflow_cli.local import free_port
 
@@ -137,8 +137,7 @@ def credit_service(database_url: str | None, processes: int = 1) -> Any:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_ready(url, process, Path(data_dir) / "credit-service.log")
-            serving = descendants(process.pid) or [process.pid]
-            print(f"credit-service pid {' '.join(map(str, serving))} (for a profiler)", flush=True)
+            print(f"credit-service pid {serving_pids(process)} (for a profiler)", flush=True)
             yield Service(url, process.pid)
         finally:
             process.terminate()

@@ -486,8 +486,8 @@ async def measure(args: Any) -> list[Result]:
             distributed_service("credit-service", credit_url, prefix, Path(workdir)) as credit,
         ):
             print(
-                f"invoice-service pid {serving_pids(invoice)}, credit-service pid "
-                f"{serving_pids(credit)}; latency at {LATENCY_RATE:g}/s for "
+                f"invoice-service pid {serving_pids(invoice.process)}, credit-service pid "
+                f"{serving_pids(credit.process)}; latency at {LATENCY_RATE:g}/s for "
                 f"{args.seconds:g} s; load average {load_before}",
                 flush=True,
             )

@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 import os
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -181,11 +182,11 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def serving_pids(service: ServiceProcess) -> str:
-    """The process ids serving a service (the processes `arflow serve` started, or itself)."""
-    if service.process is None:
+def serving_pids(process: "subprocess.Popen[bytes] | None") -> str:
+    """The process ids serving a service started as `process` (the processes it started, or itself)."""
+    if process is None:
         return "?"
-    return " ".join(map(str, descendants(service.process.pid) or [service.process.pid]))
+    return " ".join(map(str, descendants(process.pid) or [process.pid]))
 
 
 def processes_argument(parser: argparse.ArgumentParser, service: str, default: int) -> None:

@@ -257,7 +257,8 @@ async def measure(args: Any) -> list[Result]:
         ):
             send, open_worker = http_sender(service, "/v1/invoices", lambda i: invoice_body(run, i))
             print(
-                f"invoice-service pid {serving_pids(service)}; warming up; load average {load_average()}",
+                f"invoice-service pid {serving_pids(service.process)}; warming up; "
+                f"load average {load_average()}",
                 flush=True,
             )
             warm = await open_loop(50, 1 if args.quick else 3, send, 8, open_worker, first_index=10_000_000)

@@ -24,12 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from harness import KAFKA
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -53,7 +56,6 @@ SCRIPT_ARGS = {
 The two API-bound benchmarks serve their service with two processes on one port, the deployment
 docs/operations.md recommends for a busy API on two cores; event_pipeline.py keeps one (its
 latency was no better with two, docs/performance.md)."""
-KAFKA = os.environ.get("ARFLOW_BENCH_KAFKA", "127.0.0.1:19092")
 BENCH_TOPICS = "bench"
 """Every benchmark's topic prefix starts so (bench<run id>.); nothing else on the broker does."""
 DAY_CLOSE_PARTS = ("day_close_dunning_1m", "dunning_run_1m")
@@ -100,31 +102,40 @@ TARGETS = {
 """The issue's first targets; benchmarks without one show '—'."""
 
 
-async def bench_topics() -> set[str]:
-    """The benchmarks' topics on the broker (empty if it cannot be reached)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, request_timeout_ms=15000)
-    try:
-        await admin.start()
-        return {topic for topic in await admin.list_topics() if topic.startswith(BENCH_TOPICS)}
-    except KafkaError:
-        return set()
-    finally:
-        await admin.close()
-
-
-async def delete_topics(topics: set[str]) -> None:
-    """Delete topics a script left behind; a failure is reported, never fatal."""
-    if not topics:
-        return
+@asynccontextmanager
+async def broker_admin() -> AsyncIterator[AIOKafkaAdminClient | None]:
+    """An admin client on the benchmarks' broker, or None when it cannot be reached."""
     admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, request_timeout_ms=30000)
     try:
         await admin.start()
-        await admin.delete_topics(sorted(topics))
-        print(f"deleted the {len(topics)} topics the script created", flush=True)
-    except KafkaError as error:
-        print(f"could not delete the script's topics ({type(error).__name__}); they stay", flush=True)
+    except KafkaError:
+        await admin.close()
+        yield None
+        return
+    try:
+        yield admin
     finally:
         await admin.close()
+
+
+async def bench_topics() -> set[str]:
+    """The benchmarks' topics on the broker (empty if it cannot be reached)."""
+    async with broker_admin() as admin:
+        return {t for t in await admin.list_topics() if t.startswith(BENCH_TOPICS)} if admin else set()
+
+
+async def delete_topics_since(before: set[str]) -> None:
+    """Delete the benchmarks' topics not in `before`; a failure is reported, never fatal."""
+    async with broker_admin() as admin:
+        if admin is None:
+            return
+        created = {t for t in await admin.list_topics() if t.startswith(BENCH_TOPICS)} - before
+        try:
+            if created:
+                await admin.delete_topics(sorted(created))
+                print(f"deleted the {len(created)} topics the script created", flush=True)
+        except KafkaError as error:
+            print(f"could not delete the script's topics ({type(error).__name__}); they stay", flush=True)
 
 
 def run_script(script: str, quick: bool) -> dict[str, Any]:
@@ -133,7 +144,7 @@ def run_script(script: str, quick: bool) -> dict[str, Any]:
     try:
         return _run_script(script, quick)
     finally:
-        asyncio.run(delete_topics(asyncio.run(bench_topics()) - before))
+        asyncio.run(delete_topics_since(before))
 
 
 def _run_script(script: str, quick: bool) -> dict[str, Any]:

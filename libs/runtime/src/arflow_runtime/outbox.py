@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,25 @@ async def held_locks(session: AsyncSession) -> set[str]:
     return held[1]
 
 
+async def lock_customers(session: AsyncSession, customer_ids: Iterable[str]) -> None:
+    """On PostgreSQL, hold each customer's advisory lock until the transaction ends.
+
+    Only the locks this transaction does not hold yet are taken, in one statement and in key
+    order, so two transactions locking several customers never deadlock. Two transactions for
+    one customer then commit in the order their outbox rows got ids, so the relay, reading by
+    id, never publishes a customer's events out of order.
+    """
+    if session.bind.dialect.name != "postgresql":
+        return
+    held = await held_locks(session)
+    keys = sorted(set(customer_ids) - held)
+    if len(keys) == 1:
+        await session.execute(LOCK_CUSTOMER, {"key": keys[0]})
+    elif keys:
+        await session.execute(LOCK_CUSTOMERS, {"keys": keys})
+    held.update(keys)
+
+
 class Outbox:
     """Appends events to the outbox inside the caller's transaction."""
 
@@ -61,13 +80,7 @@ class Outbox:
     ) -> EventEnvelope:
         """Stage one event; on PostgreSQL, per-customer commit order is kept by an xact lock."""
         envelope = self.envelope(data, customer_id, causation_id)
-        if session.bind.dialect.name == "postgresql":
-            # Two transactions for one customer commit in the order their events get ids,
-            # so the relay, reading by id, never publishes a customer's events out of order.
-            held = await held_locks(session)
-            if customer_id not in held:
-                await session.execute(LOCK_CUSTOMER, {"key": customer_id})
-                held.add(customer_id)
+        await lock_customers(session, (customer_id,))
         await session.execute(INSERT, self._row(envelope, data, customer_id, datetime.now(UTC)))
         return envelope
 
@@ -101,13 +114,7 @@ class Outbox:
         """Write built envelopes (envelope, event, customer id), in order: one lock statement, one insert."""
         if not staged:
             return
-        if session.bind.dialect.name == "postgresql":
-            # The customers' locks in one statement, in key order, so two batches never deadlock.
-            held = await held_locks(session)
-            keys = sorted({customer_id for _, _, customer_id in staged} - held)
-            if keys:
-                await session.execute(LOCK_CUSTOMERS, {"keys": keys})
-                held.update(keys)
+        await lock_customers(session, {customer_id for _, _, customer_id in staged})
         now = datetime.now(UTC)
         rows = [self._row(envelope, data, customer_id, now) for envelope, data, customer_id in staged]
         await session.execute(INSERT, rows)

@@ -21,7 +21,7 @@ from arflow_contracts import EventData
 from arflow_dunning.bulk_rows import copy_records, is_postgresql
 from arflow_runtime import context
 from arflow_runtime.db import UnitOfWork
-from arflow_runtime.outbox import LOCK_CUSTOMERS, held_locks
+from arflow_runtime.outbox import lock_customers
 from arflow_runtime.tables import outbox as OUTBOX
 
 _NO_OFFSET = timedelta(0)
@@ -139,12 +139,7 @@ async def _insert(session: AsyncSession, rows: list[dict[str, Any]], customers: 
     if not is_postgresql(session):
         await session.execute(OUTBOX.insert(), rows)
         return
-    # The customers' locks in one statement, in key order, so two batches never deadlock; two
-    # transactions for one customer then commit in the order their rows got ids.
-    held = await held_locks(session)
-    if keys := sorted(customers - held):
-        await session.execute(LOCK_CUSTOMERS, {"keys": keys})
-        held.update(keys)
+    await lock_customers(session, customers)
     await copy_records(
         session, OUTBOX.name, _COLUMNS, [tuple(row[name] for name in _COLUMNS) for row in rows]
     )

@@ -203,15 +203,20 @@ async def _enter(
     values = invoice_values(body, state, terms, content)
     row = Invoice(**values)
     session.add(row)
-    lines: list[InvoiceLine] = []
     if body.lines or state.instalments:
-        await session.flush()
-        assert row.id is not None
-        lines = [InvoiceLine(invoice_id=row.id, **line) for line in line_values(body)]
-        session.add_all(InvoiceInstalment(invoice_id=row.id, **i) for i in instalment_values(state))
-        session.add_all(lines)
+        await session.flush()  # their rows need the invoice's id
+    return row, state, await _file_parts(uow, body, state, values, row.id)
+
+
+async def _file_parts(
+    uow: UnitOfWork, body: InvoiceIn, state: InvoiceState, values: dict[str, Any], key: int | None
+) -> list[InvoiceLine]:
+    """A new invoice's lines and instalments (rows of invoice `key`) and its InvoiceIssued."""
+    lines = [InvoiceLine(invoice_id=key, **line) for line in line_values(body)]
+    uow.session.add_all(lines)
+    uow.session.add_all(InvoiceInstalment(invoice_id=key, **i) for i in instalment_values(state))
     await publish(uow, issued_event(values, state))
-    return row, state, lines
+    return lines
 
 
 async def _posted_before(
@@ -246,10 +251,7 @@ async def post_invoice(uow: UnitOfWork, body: InvoiceIn) -> tuple[int, dict[str,
         answer = await _posted_before(session, body.invoice_number, content)
         assert answer is not None, f"invoice {body.invoice_number} is neither new nor stored"
         return answer
-    lines = [InvoiceLine(invoice_id=key, **line) for line in line_values(body)]
-    session.add_all(lines)
-    session.add_all(InvoiceInstalment(invoice_id=key, **i) for i in instalment_values(state))
-    await publish(uow, issued_event(values, state))
+    lines = await _file_parts(uow, body, state, values, key)
     return 201, entered_details(EnteredInvoice.of(values), state, lines)
 
 
