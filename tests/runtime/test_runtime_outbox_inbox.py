@@ -174,6 +174,33 @@ async def test_a_redelivered_event_is_applied_once(engine: AsyncEngine) -> None:
     assert calls == ["ONCE"]
 
 
+async def test_a_run_of_claims_returns_only_the_events_not_applied_before(engine: AsyncEngine) -> None:
+    """claim_many: PostgreSQL's array form and SQLite's executemany record the same rows."""
+    from arflow_runtime.inbox import claim_many
+    from arflow_runtime.tables import inbox
+
+    database = Database(engine, Outbox("credit-service", "t."))
+    first = [(f"00000000-0000-4000-8000-{n:012d}", "InvoiceIssued") for n in range(1500)]
+    async with database.unit_of_work() as uow:
+        assert await claim_many(uow.session, "credit-service", first) == {i for i, _ in first}
+        await uow.commit()
+    again = [*first[-2:], ("00000000-0000-4000-8000-999999999999", "PaymentAllocated")]
+    async with database.unit_of_work() as uow:
+        assert await claim_many(uow.session, "credit-service", again) == {again[-1][0]}
+        # another consumer of the same events has applied none of them
+        assert await claim_many(uow.session, "dunning-service", again) == {i for i, _ in again}
+        await uow.commit()
+    async with engine.connect() as connection:
+        columns = select(inbox.c.consumer, inbox.c.event_type, inbox.c.applied_at)
+        rows = (await connection.execute(columns)).all()
+    assert len(rows) == 1500 + 1 + 3
+    assert {(r.consumer, r.event_type) for r in rows if r.consumer == "dunning-service"} == {
+        ("dunning-service", "InvoiceIssued"),
+        ("dunning-service", "PaymentAllocated"),
+    }
+    assert all(r.applied_at is not None for r in rows)
+
+
 async def test_each_applied_event_is_timed_by_type_and_a_duplicate_is_not(engine: AsyncEngine) -> None:
     from arflow_contracts import wrap
 
