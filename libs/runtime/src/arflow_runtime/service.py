@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from arflow_contracts.topics import dead_letter_topic
 from arflow_runtime.auth import ApiKeyring
 from arflow_runtime.bus.base import Bus
+from arflow_runtime.collector import freeze_start_up_objects
 from arflow_runtime.consumer import ConsumerLoop
 from arflow_runtime.db import Database, create_engine
 from arflow_runtime.errors import install_problem_handlers
@@ -181,6 +182,7 @@ def create_service_app(
             asyncio.create_task(_supervise(definition.name, name, job), name=f"{definition.name}:{name}")
             for name, job in jobs.items()
         ]
+        freeze_start_up_objects()
         log.info(
             "service.started",
             service=definition.name,
