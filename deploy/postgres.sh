@@ -212,7 +212,7 @@ write_settings() {
 port = $PG_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = $(conf_quote "$SOCKDIR")
-max_connections = 200
+max_connections = 300
 shared_buffers = 256MB
 timezone = 'UTC'
 log_timezone = 'UTC'

@@ -103,3 +103,17 @@ def test_kafka_is_running() -> None:
 def test_postgres_is_running() -> None:
     result = run(DEPLOY / "postgres.sh", "status")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_postgresql_takes_every_service_pool_at_two_processes_each() -> None:
+    """deploy/postgres.sh and docker-compose.yml allow the connections the services may keep open."""
+    from arflow_cli.services import SERVICES
+    from arflow_runtime.settings import ServiceSettings
+
+    pool = ServiceSettings.model_fields["database_pool_size"].default
+    needed = len(SERVICES) * 2 * pool
+    script = re.search(r"^max_connections = (\d+)$", (DEPLOY / "postgres.sh").read_text(), re.MULTILINE)
+    compose = re.search(r'"max_connections=(\d+)"', (ROOT / "docker-compose.yml").read_text())
+    assert script and compose
+    assert int(script.group(1)) > needed
+    assert int(compose.group(1)) > needed
