@@ -22,10 +22,10 @@ from arflow_contracts.dunning import (
     PromiseToPayBrokenV1,
 )
 from arflow_dunning.action_scope import TIMELINE, timeline_row
-from arflow_dunning.bulk_rows import insert_rows, one_of
 from arflow_dunning.main import NAME
 from arflow_dunning.outbox_rows import envelope_bytes, instant, outbox_rows, stage_events
 from arflow_runtime import context
+from arflow_runtime.bulk_rows import insert_rows, one_of
 from arflow_runtime.db import Database, create_engine
 from arflow_runtime.migrations import apply_migrations
 from arflow_runtime.outbox import Outbox

@@ -14,9 +14,9 @@ from uuid import NAMESPACE_URL, uuid5
 from sqlalchemy import Table
 
 from arflow_contracts import EventData
-from arflow_dunning.bulk_rows import insert_rows
 from arflow_dunning.outbox_rows import stage_events
 from arflow_dunning.store import ChargeRequest, CollectionCase, CollectionTask, DunningCustomer, TimelineEntry
+from arflow_runtime.bulk_rows import insert_rows
 from arflow_runtime.db import UnitOfWork
 
 _ID_SPACE = uuid5(NAMESPACE_URL, "https://arflow.dev/dunning")

@@ -13,10 +13,10 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy import inspect as orm_state
 
 from arflow_dunning.action_scope import TIMELINE, ActionScope, timeline_row
-from arflow_dunning.bulk_rows import insert_rows, one_of
 from arflow_dunning.cases import CLOSED
 from arflow_dunning.invoice_rows import WATCHED, InvoiceRow
 from arflow_dunning.store import OPEN, CollectionCase
+from arflow_runtime.bulk_rows import insert_rows, one_of
 from arflow_runtime.log import get_logger
 
 log = get_logger(__name__)

@@ -8,9 +8,9 @@ from uuid import uuid4
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow_dunning.bulk_rows import one_of
 from arflow_dunning.errors import CaseNotFound
 from arflow_dunning.store import OPEN, CollectionCase, TimelineEntry, WatchedInvoice
+from arflow_runtime.bulk_rows import one_of
 from arflow_runtime.log import get_logger
 
 log = get_logger(__name__)

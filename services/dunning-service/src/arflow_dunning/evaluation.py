@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from arflow_dunning.action_scope import ActionScope
-from arflow_dunning.bulk_rows import insert_rows, one_of
 from arflow_dunning.case_batches import close_handed_over_cases, open_cases_for_overdue
 from arflow_dunning.cases import open_cases_of
 from arflow_dunning.domain import (
@@ -46,6 +45,7 @@ from arflow_dunning.store import (
     StageReached,
     WatchedInvoice,
 )
+from arflow_runtime.bulk_rows import insert_rows, one_of
 from arflow_runtime.db import UnitOfWork
 
 NEVER = date(9999, 12, 31)

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow_dunning.bulk_rows import one_of
 from arflow_dunning.store import WatchedInvoice
+from arflow_runtime.bulk_rows import one_of
 
 WATCHED: Table = WatchedInvoice.__table__  # type: ignore[attr-defined]
 _CHUNK = 5000

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow_contracts import EventData
-from arflow_dunning.bulk_rows import copy_records, is_postgresql
 from arflow_runtime import context
+from arflow_runtime.bulk_rows import copy_records, is_postgresql
 from arflow_runtime.db import UnitOfWork
 from arflow_runtime.outbox import lock_customers
 from arflow_runtime.tables import outbox as OUTBOX

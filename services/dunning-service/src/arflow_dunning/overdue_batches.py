@@ -16,13 +16,13 @@ from datetime import date
 from sqlalchemy import select
 
 from arflow_contracts.ledger import InvoiceOverdueV1
-from arflow_dunning.bulk_rows import one_of
 from arflow_dunning.business_days import evaluation_lock
 from arflow_dunning.evaluation import evaluate_customers
 from arflow_dunning.invoice_rows import WATCHED
 from arflow_dunning.policies import load_policy_book
 from arflow_dunning.settings import EvaluationRules
 from arflow_dunning.store import OPEN, WatchedInvoice
+from arflow_runtime.bulk_rows import one_of
 from arflow_runtime.db import UnitOfWork
 
 

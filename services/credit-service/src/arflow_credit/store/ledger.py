@@ -2,16 +2,16 @@
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, col
 
 from arflow_credit.store.base import CreditTable, money_column
+from arflow_runtime.bulk_rows import insert_rows
 
 
 class LedgerItem(CreditTable, table=True):
@@ -107,9 +107,8 @@ async def ledger_items(
 
 
 async def insert_ledger_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """New items as plain rows in one statement (no ORM objects: a run of new invoices is large)."""
-    if rows:
-        await session.execute(insert(LedgerItem.__table__), rows)  # type: ignore[attr-defined]
+    """New items as plain rows, one COPY on PostgreSQL (no ORM objects: a run of new invoices is large)."""
+    await insert_rows(session, LedgerItem.__table__, rows)  # type: ignore[attr-defined]
 
 
 async def open_items(
@@ -124,9 +123,12 @@ async def open_items(
     return list((await session.execute(query.order_by(col(LedgerItem.due_date)))).scalars())
 
 
-@dataclass(frozen=True)
-class InvoiceFacts:
-    """What scoring and exposure read of one invoice (a light row, not an ORM object)."""
+class InvoiceFacts(NamedTuple):
+    """What scoring and exposure read of one invoice (a light row, not an ORM object).
+
+    A tuple: a run of events reads thousands per batch, and a frozen dataclass took 2.5 times as
+    long to build (5 % of credit's consumer).
+    """
 
     invoice_number: str
     amount: Decimal

@@ -1,6 +1,7 @@
 """Many rows of one table with one COPY, and IN lists as one array parameter (PostgreSQL).
 
-A batch writes tens of thousands of stage, timeline, task and charge rows. An executemany
+A dunning batch writes tens of thousands of stage, timeline, task and charge rows, a run of
+InvoiceIssued in credit hundreds of ledger items. An executemany
 through SQLAlchemy processes every row's parameters in Python (JSON columns are dumped row by
 row, then bound one by one); on PostgreSQL the rows go instead through the driver's binary COPY
 inside the session's transaction, in order. JSON values are dumped with `json.dumps` as
