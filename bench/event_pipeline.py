@@ -24,8 +24,8 @@ while the lag of credit-service's consumer group (end offsets − committed offs
 0.5 s) is watched: 50, 75, 90 and 105 % of it, then two steps halving the gap between the
 highest rate held and the lowest one above it that was not. A rate is held when the lag in the
 last third of the step is on average no more than one second of offered events above the first
-third. Baseline: the same envelopes
-produced as fast as possible and consumed by a raw aiokafka group, events/s end to end.
+third. Baseline: the same envelopes produced as fast as possible and consumed by a raw aiokafka
+group, events/s end to end.
 """
 
 import asyncio

@@ -7,7 +7,7 @@ objects that survived it. Replaying the IBM history into `arflow run` spent a qu
 there: 313 s of CPU and 328 s of replay with the default, 236 s and 253 s with these thresholds.
 Memory stays bounded: cycles are still collected, just in larger batches.
 
-What start-up built (modules, the app, engines, clients: some 300,000 objects) lives as long as
+What start-up built (modules, the app, engines, clients: some 130,000 objects) lives as long as
 the process, yet every full collection walked it again: 80-130 ms in credit-service, during
 which no request is answered. A served process moves it out of the collector's reach once started
 (`freeze_start_up_objects`), so a full collection walks only what came after.
