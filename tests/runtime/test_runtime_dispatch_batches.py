@@ -86,6 +86,22 @@ async def test_a_redelivered_run_applies_only_its_new_events_and_counts_each_out
     assert (consumed("applied"), consumed("duplicate")) == (3, 2)
 
 
+async def test_an_event_twice_in_one_run_is_applied_once(engine: AsyncEngine) -> None:
+    """A relay that retried a send can put the same event twice on the topic, one after the other:
+    both copies can arrive in one poll, and the inbox claim sees one id."""
+    metrics = ServiceMetrics("credit-service")
+    dispatch, runs = dispatcher(engine, metrics)
+    first, second = issued("D-1"), issued("D-2")
+    await dispatch.dispatch_batch(records([first, second, first, second, first]))
+
+    def consumed(outcome: str) -> float | None:
+        labels = {"topic": "t.ledger.events", "event_type": "InvoiceIssued", "outcome": outcome}
+        return metrics.registry.get_sample_value("arflow_events_consumed_total", labels)
+
+    assert runs == [["D-1", "D-2"]]
+    assert (consumed("applied"), consumed("duplicate")) == (2, 3)
+
+
 async def test_the_run_key_comes_from_the_headers_and_is_the_same_every_time(engine: AsyncEngine) -> None:
     dispatch, _ = dispatcher(engine, ServiceMetrics("credit-service"))
     record = records([issued("K-1")])[0]

@@ -189,11 +189,13 @@ async def test_a_run_of_claims_returns_only_the_events_not_applied_before(engine
         assert await claim_many(uow.session, "credit-service", again) == {again[-1][0]}
         # another consumer of the same events has applied none of them
         assert await claim_many(uow.session, "dunning-service", again) == {i for i, _ in again}
+        # the same event twice in one run (a retried send) is one claim
+        assert await claim_many(uow.session, "notification-service", [first[0], first[0]]) == {first[0][0]}
         await uow.commit()
     async with engine.connect() as connection:
         columns = select(inbox.c.consumer, inbox.c.event_type, inbox.c.applied_at)
         rows = (await connection.execute(columns)).all()
-    assert len(rows) == 1500 + 1 + 3
+    assert len(rows) == 1500 + 1 + 3 + 1
     assert {(r.consumer, r.event_type) for r in rows if r.consumer == "dunning-service"} == {
         ("dunning-service", "InvoiceIssued"),
         ("dunning-service", "PaymentAllocated"),

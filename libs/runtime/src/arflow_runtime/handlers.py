@@ -161,15 +161,21 @@ class EventDispatcher:
         started = time.perf_counter()
         async with self._database.unit_of_work() as uow:
             fresh = await claim_many(uow.session, self.consumer, [(i, contract.event_type) for i in ids])
-            new = [item for item, event_id in zip(items, ids, strict=True) if event_id in fresh]
+            # The first copy of each fresh event only: a relay that retried a send can put one
+            # event on the topic twice in a row, and both copies can come in one run.
+            first_at: dict[str, int] = {}
+            for position, event_id in enumerate(ids):
+                first_at.setdefault(event_id, position)
+            applies = [event_id in fresh and first_at[event_id] == at for at, event_id in enumerate(ids)]
+            new = [item for item, applied in zip(items, applies, strict=True) if applied]
             if new:
                 await handler(new, uow)
             await uow.commit()
         self._timed(contract.event_type, started)
         if self._metrics:  # counted per outcome, not per record
             outcomes = Counter(
-                (record.topic, "applied" if event_id in fresh else "duplicate")
-                for record, event_id in zip(records, ids, strict=True)
+                (record.topic, "applied" if applied else "duplicate")
+                for record, applied in zip(records, applies, strict=True)
             )
             for (topic, outcome), count in outcomes.items():
                 self._metrics.events_consumed.labels(topic, contract.event_type, outcome).inc(count)
