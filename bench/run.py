@@ -118,10 +118,14 @@ async def broker_admin() -> AsyncIterator[AIOKafkaAdminClient | None]:
         await admin.close()
 
 
+async def _bench_topics_on(admin: AIOKafkaAdminClient) -> set[str]:
+    return {t for t in await admin.list_topics() if t.startswith(BENCH_TOPICS)}
+
+
 async def bench_topics() -> set[str]:
     """The benchmarks' topics on the broker (empty if it cannot be reached)."""
     async with broker_admin() as admin:
-        return {t for t in await admin.list_topics() if t.startswith(BENCH_TOPICS)} if admin else set()
+        return await _bench_topics_on(admin) if admin else set()
 
 
 async def delete_topics_since(before: set[str]) -> None:
@@ -129,7 +133,7 @@ async def delete_topics_since(before: set[str]) -> None:
     async with broker_admin() as admin:
         if admin is None:
             return
-        created = {t for t in await admin.list_topics() if t.startswith(BENCH_TOPICS)} - before
+        created = await _bench_topics_on(admin) - before
         try:
             if created:
                 await admin.delete_topics(sorted(created))

@@ -163,10 +163,11 @@ class EventDispatcher:
             fresh = await claim_many(uow.session, self.consumer, [(i, contract.event_type) for i in ids])
             # The first copy of each fresh event only: a relay that retried a send can put one
             # event on the topic twice in a row, and both copies can come in one run.
-            first_at: dict[str, int] = {}
-            for position, event_id in enumerate(ids):
-                first_at.setdefault(event_id, position)
-            applies = [event_id in fresh and first_at[event_id] == at for at, event_id in enumerate(ids)]
+            seen: set[str] = set()
+            applies = []
+            for event_id in ids:
+                applies.append(event_id in fresh and event_id not in seen)
+                seen.add(event_id)
             new = [item for item, applied in zip(items, applies, strict=True) if applied]
             if new:
                 await handler(new, uow)
