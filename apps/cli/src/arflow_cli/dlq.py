@@ -5,7 +5,6 @@ import json
 
 from arflow_runtime.bus.base import Bus
 from arflow_runtime.dead_letters import DeadLetter, list_dead_letters, replay
-from arflow_runtime.service import build_bus
 from arflow_runtime.settings import PlatformSettings
 
 
@@ -47,7 +46,10 @@ def _select(letters: list[DeadLetter], args: argparse.Namespace) -> list[DeadLet
 async def run(args: argparse.Namespace, platform: PlatformSettings, bus: Bus | None = None) -> int:
     """Carry out one dlq command; returns the exit code."""
     own = bus is None
-    bus = bus or build_bus(platform, "arflow-dlq")
+    if bus is None:
+        from arflow_runtime.service import build_bus  # the service runtime: only when a command runs
+
+        bus = build_bus(platform, "arflow-dlq")
     if own:
         await bus.start()
     try:

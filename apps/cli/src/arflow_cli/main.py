@@ -9,7 +9,6 @@ import uvloop
 
 from arflow_cli import chaos, dlq, processes
 from arflow_cli.demo import cli as demo
-from arflow_cli.embedded import run_embedded
 from arflow_cli.replay import cli as replay
 from arflow_cli.services import SERVICES
 from arflow_runtime.collector import collect_less_often
@@ -48,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("config-doc", help="print docs/configuration.md (every variable, generated)")
     args = parser.parse_args(argv)
     if args.command == "run":
+        from arflow_cli.embedded import run_embedded  # every service: imported for `run` only
+
         collect_less_often()
         uvloop.run(run_embedded(PlatformSettings()))  # the loop `serve` gets from uvicorn too
     elif args.command == "serve":

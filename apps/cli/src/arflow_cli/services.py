@@ -1,33 +1,37 @@
-"""The four services the command line can start, by name."""
+"""The four services the command line can start, by name.
 
-from collections.abc import Callable
+Each service's package is imported when it is used: `arflow serve dunning-service` loads dunning
+alone, and the supervisor of several processes (arflow_cli.processes) only its settings, so its
+processes are not kept waiting while it imports the other three services.
+"""
+
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
-from arflow_credit import main as credit
-from arflow_credit.settings import CreditSettings
-from arflow_dunning import main as dunning
-from arflow_dunning.settings import DunningSettings
-from arflow_invoice import main as invoice
-from arflow_invoice.settings import InvoiceSettings
-from arflow_notification import main as notification
-from arflow_notification.settings import NotificationSettings
 from arflow_runtime.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
 class Service:
     name: str
-    settings: Callable[[], ServiceSettings]
-    create_app: Callable[..., Any]
+    package: str
+    settings_class: str
+
+    def settings(self) -> ServiceSettings:
+        settings_class = getattr(import_module(f"{self.package}.settings"), self.settings_class)
+        return settings_class()  # type: ignore[no-any-return]
+
+    def create_app(self, **arguments: Any) -> Any:
+        return import_module(f"{self.package}.main").create_app(**arguments)
 
 
 SERVICES = {
     s.name: s
     for s in (
-        Service(credit.NAME, CreditSettings, credit.create_app),
-        Service(invoice.NAME, InvoiceSettings, invoice.create_app),
-        Service(dunning.NAME, DunningSettings, dunning.create_app),
-        Service(notification.NAME, NotificationSettings, notification.create_app),
+        Service("credit-service", "arflow_credit", "CreditSettings"),
+        Service("invoice-service", "arflow_invoice", "InvoiceSettings"),
+        Service("dunning-service", "arflow_dunning", "DunningSettings"),
+        Service("notification-service", "arflow_notification", "NotificationSettings"),
     )
 }
