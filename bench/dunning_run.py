@@ -53,6 +53,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from harness import processes_argument
 
 from arflow_contracts import topics, wrap
 from arflow_contracts.ledger import BusinessDayClosedV1, InvoiceOverdueV1
@@ -418,7 +419,7 @@ async def baseline(dsn: str) -> float:
 
 
 def start_dunning(
-    dsn: str, platform: PlatformSettings, log_path: Path
+    dsn: str, platform: PlatformSettings, log_path: Path, processes: int
 ) -> tuple[subprocess.Popen[bytes], str, Any]:
     port = free_port()
     env = {
@@ -432,6 +433,7 @@ def start_dunning(
         # The relay publishes bigger batches than the default 500: a close asks for hundreds of
         # thousands of messages, and each batch is one round of sends and one UPDATE.
         "DUNNING_OUTBOX_BATCH_SIZE": "5000",
+        "DUNNING_PROCESSES": str(processes),
         "DUNNING_PORT": str(port),
         "DUNNING_HOST": "127.0.0.1",
     }
@@ -467,7 +469,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"published {len(data.overdue) + 1:,} ledger events ({published:.1f} s)", flush=True)
         with tempfile.TemporaryDirectory(prefix="arflow-bench-") as directory:
             log_path = Path(directory) / "dunning-service.log"
-            process, url, log = start_dunning(dsn, platform, log_path)
+            process, url, log = start_dunning(dsn, platform, log_path, args.processes)
             started = time.perf_counter()
             try:
                 progress = await wait_for_run(dsn, platform, process, url, started, args.limit)
@@ -531,6 +533,7 @@ def main() -> None:
         "--limit", type=float, default=TIME_LIMIT_SECONDS, help="give up after this many seconds"
     )
     parser.add_argument("--results", type=Path, help="write the figure as JSON to this file")
+    processes_argument(parser, "dunning-service", 1)
     args = parser.parse_args()
     result = asyncio.run(run(args))
     report(result)
@@ -555,6 +558,7 @@ def main() -> None:
                                 "quick": args.quick,
                                 "database": "postgresql",
                                 "bus": "kafka",
+                                "processes": args.processes,
                                 "ready_seconds": round(progress_or_zero(result["progress"].ready), 2),
                                 "evaluated_seconds": round(progress_or_zero(result["progress"].evaluated), 2),
                                 "consumed_seconds": round(progress_or_zero(result["progress"].consumed), 2),

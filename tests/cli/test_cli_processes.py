@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from arflow_cli import main as cli
 from arflow_cli.local import LocalPlatform, ServiceProcess
@@ -52,6 +53,18 @@ async def healthz_on_a_new_connection(url: str) -> int:
         return (await client.get("/healthz")).status_code
 
 
+async def group_members(bootstrap: str, group: str) -> int:
+    """How many members the consumer group has on the broker now (0 while it rebalances)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([group])
+        [described] = response.to_object()["groups"]
+        return len(described["members"]) if described["state"] == "Stable" else 0
+    finally:
+        await admin.close()
+
+
 async def processes_of(service: ServiceProcess) -> list[int]:
     """The processes `arflow serve` started, once both serve (/readyz answered by one of them)."""
     assert service.process is not None
@@ -81,13 +94,13 @@ async def two_process_credit(
 
 @pytest.mark.kafka
 @pytest.mark.postgres
-async def test_two_processes_serve_one_port_count_together_and_the_first_consumes(
-    two_process_credit: tuple[ServiceProcess, ServiceProcess],
+async def test_two_processes_serve_one_port_count_together_and_both_consume(
+    two_process_credit: tuple[ServiceProcess, ServiceProcess], kafka_bootstrap: str
 ) -> None:
     ledger, credit = two_process_credit
     workers = await processes_of(credit)
     roles = {environment_of(pid)["CREDIT_PROCESS_ROLE"]: pid for pid in workers}
-    assert set(roles) == {"all", "api"}
+    assert set(roles) == {"all", "replica"}
     metrics_dir = environment_of(workers[0])["PROMETHEUS_MULTIPROC_DIR"]
 
     # Each process answers on the port by itself: freeze one, the other takes every connection.
@@ -107,7 +120,17 @@ async def test_two_processes_serve_one_port_count_together_and_the_first_consume
         line = next(x for x in text.splitlines() if x.startswith(HEALTHZ_COUNT))
         assert float(line.rsplit(" ", 1)[1]) == served
 
-    # Consumers run in the first process only, and the service still sees the ledger's events.
+    # Both processes are members of credit's consumer group (the partitions are split between
+    # them); the background jobs run in the first only.
+    log = credit.log_path.read_text()
+    assert '"role": "replica", "consumes": ["' in log
+    prefix = environment_of(workers[0])["ARFLOW_TOPIC_PREFIX"]
+    await eventually(
+        lambda: group_members(kafka_bootstrap, f"{prefix}credit-service"),
+        lambda members: members == 2,
+        timeout=60,
+        what="both processes in credit's consumer group",
+    )
     posted = await ledger.client.post("/v1/invoices", json=INVOICE)
     assert posted.status_code == 201, posted.text
     view = await eventually(
@@ -117,8 +140,6 @@ async def test_two_processes_serve_one_port_count_together_and_the_first_consume
         what="credit-service to see the invoice",
     )
     assert view.json()["exposure"]["total"] == "1234.56"
-    log = credit.log_path.read_text()
-    assert '"role": "api", "consumes": []' in log
 
     credit.terminate()
     assert credit.process is not None and credit.process.returncode == 0

@@ -2,8 +2,9 @@
 
 A Python process uses one core. This one opens the listening socket and starts the service's
 processes on it: the first runs everything the service runs (API, consumers, background jobs,
-outbox relay), the others the API and the outbox relay (`<SERVICE>_PROCESS_ROLE=api`). The kernel
-hands each new connection to one of them. They share the metrics directory of prometheus-client's
+outbox relay), the others all but the background jobs (`<SERVICE>_PROCESS_ROLE=replica`): every
+process is a member of the service's consumer groups, so the partitions are split between them.
+The kernel hands each new connection to one of them. They share the metrics directory of prometheus-client's
 multiprocess mode, so /metrics tells the whole service's figures whichever process answers.
 
 Only with PostgreSQL and Kafka: SQLite and the in-process bus belong to one process. Advisory
@@ -84,7 +85,7 @@ def serve_processes(name: str, settings: ServiceSettings, platform: PlatformSett
     try:
         for index in range(settings.processes):
             env = {**os.environ, MULTIPROCESS_DIR: metrics_dir}
-            env[f"{prefix}PROCESS_ROLE"] = "all" if index == 0 else "api"
+            env[f"{prefix}PROCESS_ROLE"] = "all" if index == 0 else "replica"
             children.append(
                 subprocess.Popen(child_command(name, listener), pass_fds=[listener.fileno()], env=env)
             )

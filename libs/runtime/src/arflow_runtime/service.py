@@ -159,8 +159,9 @@ def create_service_app(
         await service_bus.ensure_topics([*produced, *consumed, *(dead_letter_topic(t) for t in consumed)])
         runtime.relay = OutboxRelay(engine, outbox, service_bus, definition.settings.outbox_batch_size)
         jobs: dict[str, Callable[[], Awaitable[None]]] = {"outbox-relay": runtime.relay.run}
-        runs_everything = definition.settings.process_role == "all"
-        if consumed and runs_everything:
+        role = definition.settings.process_role
+        consumes = role in ("all", "replica")
+        if consumed and consumes:
             dispatcher = EventDispatcher(definition.name, definition.handlers, database, metrics)
             loop = ConsumerLoop(
                 service_bus,
@@ -176,7 +177,7 @@ def create_service_app(
             )
             runtime.consumers.append(loop)
             jobs["consumer"] = loop.run
-        for job in definition.background if runs_everything else ():
+        for job in definition.background if role == "all" else ():
             jobs[getattr(job, "__name__", "job")] = lambda job=job: job(runtime)
         tasks = [
             asyncio.create_task(_supervise(definition.name, name, job), name=f"{definition.name}:{name}")
@@ -187,8 +188,8 @@ def create_service_app(
             "service.started",
             service=definition.name,
             mode=platform.mode,
-            role=definition.settings.process_role,
-            consumes=consumed if runs_everything else [],
+            role=role,
+            consumes=consumed if consumes else [],
         )
         try:
             yield

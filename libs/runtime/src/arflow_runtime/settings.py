@@ -7,7 +7,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Mode = Literal["embedded", "distributed"]
-ProcessRole = Literal["all", "api"]
+ProcessRole = Literal["all", "replica", "api"]
 
 
 class PlatformSettings(BaseSettings):
@@ -61,11 +61,12 @@ class ServiceSettings(BaseSettings):
         ge=1,
         le=32,
         description="processes `arflow serve` starts for this service on one port (PostgreSQL and Kafka "
-        "only); the first runs everything, the others the API and the outbox relay",
+        "only); the first runs everything, the others everything but the background jobs",
     )
     process_role: ProcessRole = Field(
         "all",
-        description="all: API, consumers, jobs and outbox relay; api: API and outbox relay only "
+        description="all: API, consumers, background jobs and outbox relay; replica: the same without "
+        "the background jobs (more members of the consumer groups); api: API and outbox relay only "
         "(more replicas of the API behind one address)",
     )
 
