@@ -503,7 +503,9 @@ async def measure(args: Any) -> list[Result]:
             distributed_service(
                 "invoice-service", invoice_url, prefix, Path(workdir), processes=args.processes
             ) as invoice,
-            distributed_service("credit-service", credit_url, prefix, Path(workdir)) as credit,
+            distributed_service(
+                "credit-service", credit_url, prefix, Path(workdir), processes=args.credit_processes
+            ) as credit,
         ):
             print(
                 f"invoice-service pid {serving_pids(invoice.process)}, credit-service pid "
@@ -526,8 +528,9 @@ async def measure(args: Any) -> list[Result]:
         "load_average_before": load_before,
         "load_average_after": load_average(),
         "services": f"invoice-service ({args.processes} process(es) on one port) and credit-service "
-        "(1 process), distributed",
+        f"({args.credit_processes}), distributed",
         "invoice_service_processes": args.processes,
+        "credit_service_processes": args.credit_processes,
     }
     method = "pg_notify triggers on the ledger's outbox and credit's inbox (commit → commit)"
     feed = "InvoiceIssued envelopes published straight to the ledger topic"
@@ -568,6 +571,12 @@ def main() -> None:
     parser.add_argument("--burst", type=int, help="events of the drain-rate probe (default 1000, quick 100)")
     parser.add_argument("--raw-events", type=int, help="events of the raw baseline (50000, quick 5000)")
     processes_argument(parser, "invoice-service", 1)
+    parser.add_argument(
+        "--credit-processes",
+        type=int,
+        default=1,
+        help="processes serving credit-service, each a member of its consumer group (default 1)",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 20.0)
     args.step_seconds = args.step_seconds or (3.0 if args.quick else 15.0)
