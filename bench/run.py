@@ -52,14 +52,14 @@ SCRIPT_ARGS = {
     "credit_check.py": ("--postgres", POSTGRES_SERVER, "--processes", "2"),
     "rest_ingest.py": ("--processes", "2"),
     "dunning_run.py": ("--processes", "2"),
-    "event_pipeline.py": ("--credit-processes", "2"),
 }
 """credit_check.py starts in embedded mode unless told: it is measured on PostgreSQL and Kafka.
 The service under test runs as two processes on one port, the deployment docs/operations.md
-recommends for a busy service on two cores: invoice-service for REST ingest, credit-service
-for credit checks and the event pipeline (both processes consume, the partitions split between
-them), dunning-service for the dunning run. The pipeline's invoice-service keeps one process (its
-latency was no better with two, docs/performance.md)."""
+recommends for a busy service on two cores: invoice-service for REST ingest, credit-service for
+credit checks, dunning-service for the dunning run (both processes consume, the partitions split
+between them). event_pipeline.py keeps one process of each service: two invoice-service
+processes were no better at 200/s, and two credit-service processes, though they consume about
+half as fast again, made the p99 at 200/s worse (docs/performance.md)."""
 BENCH_TOPICS = "bench"
 """Every benchmark's topic prefix starts so (bench<run id>.); nothing else on the broker does."""
 DAY_CLOSE_PARTS = ("day_close_dunning_1m", "dunning_run_1m")
