@@ -120,8 +120,8 @@ async def test_two_processes_serve_one_port_count_together_and_both_consume(
         line = next(x for x in text.splitlines() if x.startswith(HEALTHZ_COUNT))
         assert float(line.rsplit(" ", 1)[1]) == served
 
-    # Both processes are members of credit's consumer group (the partitions are split between
-    # them); the background jobs run in the first only.
+    # Both processes are members of credit's consumer group, the partitions split between them
+    # (what each role runs, background jobs included: tests/runtime/test_runtime_process_roles.py).
     log = credit.log_path.read_text()
     assert '"role": "replica", "consumes": ["' in log
     prefix = environment_of(workers[0])["ARFLOW_TOPIC_PREFIX"]
