@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from importlib import import_module
 
 LOADED = """
 import sys
@@ -24,6 +25,6 @@ def test_each_registered_service_is_the_package_it_names() -> None:
     from arflow_cli.services import SERVICES
 
     for name, service in SERVICES.items():
-        module = __import__(f"{service.package}.main", fromlist=["NAME"])
+        module = import_module(f"{service.package}.main")
         assert module.NAME == name
         assert type(service.settings()).__name__ == service.settings_class

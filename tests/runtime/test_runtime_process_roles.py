@@ -10,6 +10,7 @@ import pytest
 from arflow_notification.main import create_app
 from arflow_notification.settings import NotificationSettings
 from arflow_runtime.settings import PlatformSettings
+from arflow_testing.inprocess import runtime_of
 
 RUNS = {
     "all": {"outbox-relay", "consumer", "notification-sender"},
@@ -28,4 +29,4 @@ async def test_a_process_runs_what_its_role_says(role: str, tmp_path: Path) -> N
             name.removeprefix("notification-service:") for name in names if name.startswith("notification")
         }
         assert jobs == RUNS[role]
-        assert len(app.state.runtime.consumers) == (0 if role == "api" else 1)
+        assert len(runtime_of(app).consumers) == (0 if role == "api" else 1)
