@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select, text
@@ -118,6 +119,40 @@ async def test_a_relay_that_crashes_mid_batch_loses_nothing_and_keeps_order(engi
     # At least once: the first five went out twice; in order within the customer's partition.
     assert numbers == [f"INV-{n:02}" for n in range(5)] + [f"INV-{n:02}" for n in range(10)]
     await bus.stop()
+
+
+async def test_a_relay_batch_is_claimed_by_one_statement_and_its_lighter_commit_ends_with_it(
+    engine: AsyncEngine, bus: InProcessBus
+) -> None:
+    """One statement marks and returns the batch; on PostgreSQL one more takes the relay's turn and
+    commits it without waiting for the WAL flush, for that transaction only: the service's own
+    writes on the same pooled connection still wait for theirs."""
+    outbox = Outbox("invoice-service", "t.")
+    database = Database(engine, outbox)
+    await stage(database, ["CLAIM-1", "CLAIM-2", "CLAIM-3"])
+    statements: list[tuple[int, str]] = []
+
+    def note(connection: Any, _cursor: object, statement: str, *_: object) -> None:
+        statements.append((id(connection.connection.dbapi_connection), statement))
+
+    sqlalchemy_event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        assert await OutboxRelay(engine, outbox, bus).publish_pending() == 3
+        relayed = list(statements)
+        postgres = engine.dialect.name == "postgresql"
+        assert [s.split()[0] for _, s in relayed] == (["SELECT", "UPDATE"] if postgres else ["UPDATE"])
+        assert "RETURNING" in relayed[-1][1]
+        if postgres:
+            assert "set_config('synchronous_commit', 'off', true)" in relayed[0][1]
+            async with engine.connect() as connection:
+                setting = await connection.scalar(text("SHOW synchronous_commit"))
+            assert statements[-1][0] == relayed[0][0], "not the relay's pooled connection"
+            assert setting == "on"
+    finally:
+        sqlalchemy_event.remove(engine.sync_engine, "before_cursor_execute", note)
+    assert await pending_count(engine) == 0
+    numbers = [e.data["invoice_number"] for e in await read_all(bus, "t.ledger.events")]
+    assert numbers == ["CLAIM-1", "CLAIM-2", "CLAIM-3"]
 
 
 async def test_the_relay_runs_until_cancelled_and_wakes_on_commit(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from arflow_contracts import EventData, EventEnvelope, wrap
@@ -30,6 +30,8 @@ LOCK_CUSTOMERS = text(
     " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
 )
 INSERT = outbox.insert()
+RELAY_TURN = text("SELECT pg_advisory_xact_lock(:id), set_config('synchronous_commit', 'off', true)")
+"""The relay's turn (PostgreSQL), and its marks committed without waiting for the WAL flush."""
 _HELD = "arflow.advisory_xact_locks"
 
 
@@ -156,6 +158,13 @@ class OutboxRelay:
         self._bus = bus
         self._batch_size = batch_size
         self.published = 0
+        pending = select(outbox.c.id).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
+        self._claim = (
+            update(outbox)
+            .where(outbox.c.id.in_(pending.limit(batch_size).scalar_subquery()))
+            .values(published_at=bindparam("now"))
+            .returning(outbox.c.id, outbox.c.topic, outbox.c.message_key, outbox.c.payload, outbox.c.headers)
+        )
 
     async def run(self) -> None:
         """Relay until cancelled; failures back off and retry, nothing is dropped."""
@@ -175,27 +184,23 @@ class OutboxRelay:
                 await self._outbox.wait(IDLE_RECHECK_SECONDS)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of pending rows; returns how many were sent."""
+        """Publish one batch of pending rows; returns how many were sent.
+
+        The batch is marked published and returned by one statement, then sent; a failed send
+        rolls the marks back. On PostgreSQL the marks commit without waiting for the WAL flush
+        (`synchronous_commit` off for this transaction only): a server crash can lose them but
+        never an outbox row, which the event's own transaction stored durably, so the relay would
+        send those events again and the consumers' inboxes drop the copies, as after a relay crash
+        between sending and committing.
+        """
         async with self._engine.connect() as connection:
             async with connection.begin():
                 if connection.dialect.name == "postgresql":
                     # Wait for the relay holding the lock (another process of this service): its
                     # batch was read before our commit, so our rows are ours to send once it is done.
-                    await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": RELAY_LOCK})
-                rows = (
-                    await connection.execute(
-                        select(
-                            outbox.c.id,
-                            outbox.c.topic,
-                            outbox.c.message_key,
-                            outbox.c.payload,
-                            outbox.c.headers,
-                        )
-                        .where(outbox.c.published_at.is_(None))
-                        .order_by(outbox.c.id)
-                        .limit(self._batch_size)
-                    )
-                ).all()
+                    await connection.execute(RELAY_TURN, {"id": RELAY_LOCK})
+                claimed = await connection.execute(self._claim, {"now": datetime.now(UTC)})
+                rows = sorted(claimed.all(), key=lambda row: row.id)
                 if not rows:
                     return 0
                 await self._bus.publish_many(
@@ -208,11 +213,6 @@ class OutboxRelay:
                         )
                         for row in rows
                     ]
-                )
-                await connection.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([row.id for row in rows]))
-                    .values(published_at=datetime.now(UTC))
                 )
         self.published += len(rows)
         return len(rows)
