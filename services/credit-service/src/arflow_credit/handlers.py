@@ -1,6 +1,7 @@
 """credit-service's reactions to ledger and dunning events: one function per event."""
 
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -72,10 +73,12 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         item = await ledger_item(uow.session, invoice_number, customer_id, currency)
         item.add_movement(settled, charges)
 
-    async def reassess_run(uow: UnitOfWork, events: list[tuple[Any, EventEnvelope]]) -> None:
+    async def reassess_run(
+        uow: UnitOfWork, events: list[tuple[Any, EventEnvelope]], today: date | None = None
+    ) -> None:
         """Once per customer after a run of one contract's events: the run's end state is rated."""
         customers = sorted({event.customer_id for event, _ in events})
-        today = await business_today(uow.session)
+        today = today or await business_today(uow.session)
         await reassess_customers(uow, rules, customers, today, events[0][0].event_type)
 
     async def issue(
@@ -97,12 +100,14 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
             )
 
     @handlers.on(InvoiceIssuedV1)
-    async def invoice_issued(event: InvoiceIssuedV1, _: EventEnvelope, uow: UnitOfWork) -> None:
-        """A new invoice adds to exposure and consumes its order's reservation."""
-        item = await ledger_item(uow.session, event.invoice_number, event.customer_id, event.currency)
-        account, _opened = await open_credit_account(uow.session, event.customer_id)
-        await issue(uow, event, item, account)
-        await reassess(uow, event.customer_id, event.event_type)
+    async def invoice_issued(event: InvoiceIssuedV1, envelope: EventEnvelope, uow: UnitOfWork) -> None:
+        """A new invoice adds to exposure and consumes its order's reservation: a run of one.
+
+        The run's way costs fewer statements than one of its own: the account and today in one
+        read, a new item inserted whole, and the customer's facts read once even when a new
+        rating changes the policy the position is computed under.
+        """
+        await invoices_issued([(event, envelope)], uow)
 
     @handlers.on_batch(InvoiceIssuedV1)
     async def invoices_issued(events: list[tuple[InvoiceIssuedV1, EventEnvelope]], uow: UnitOfWork) -> None:
@@ -114,7 +119,7 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
         session = uow.session
         times = Counter(event.invoice_number for event, _ in events)
         items = await known_ledger_items(session, times)
-        accounts = await open_credit_accounts(session, {event.customer_id for event, _ in events})
+        accounts, today = await open_credit_accounts(session, {event.customer_id for event, _ in events})
         new_rows = []
         for event, _ in events:
             item = items.get(event.invoice_number)
@@ -128,7 +133,7 @@ def credit_handlers(rules: CreditRules) -> EventHandlers:
                 )
             await issue(uow, event, item, accounts[event.customer_id])
         await insert_ledger_items(session, new_rows)
-        await reassess_run(uow, events)
+        await reassess_run(uow, events, today)
 
     def new_item_row(event: InvoiceIssuedV1) -> dict[str, Any]:
         return {

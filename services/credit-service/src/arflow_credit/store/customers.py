@@ -80,15 +80,22 @@ async def open_credit_account(
 
 async def open_credit_accounts(
     session: AsyncSession, customer_ids: Collection[str]
-) -> dict[str, CreditAccount]:
-    """Many customers' credit accounts in one read, opened now for the new ones."""
-    query = select(CreditAccount).where(col(CreditAccount.customer_id).in_(sorted(customer_ids)))
-    accounts = {account.customer_id: account for account in (await session.execute(query)).scalars()}
+) -> tuple[dict[str, CreditAccount], date]:
+    """Many customers' credit accounts, opened now for the new ones, and the platform's today.
+
+    One read when any of the accounts exists (today comes with them), two when none does.
+    """
+    query = select(CreditAccount, closed_business_date_query()).where(
+        col(CreditAccount.customer_id).in_(sorted(customer_ids))
+    )
+    rows = (await session.execute(query)).all()
+    accounts = {row[0].customer_id: row[0] for row in rows}
+    today = (rows[0][1] or system_today()) if rows else await business_today(session)
     for customer_id in customer_ids:
         if customer_id not in accounts:
             accounts[customer_id] = CreditAccount(customer_id=customer_id)
             session.add(accounts[customer_id])
-    return accounts
+    return accounts, today
 
 
 async def credit_account_and_today(
