@@ -27,6 +27,7 @@ import asyncpg
 import httpx
 
 from arflow_cli.local import free_port
+from arflow_runtime.outbox import RELAY_LOCK
 
 API_KEY = "bench-key"
 POSTGRES = os.environ.get("ARFLOW_BENCH_POSTGRES", "postgresql://arflow@127.0.0.1:55432")
@@ -169,10 +170,18 @@ async def import_invoices(http: httpx.AsyncClient, data: bytes) -> tuple[float, 
 
 
 async def mark_published(dsn: str) -> int:
-    """Mark the loaded data's InvoiceIssued rows published, so later figures measure only their own events."""
+    """Mark the loaded data's InvoiceIssued rows published, so later figures measure only their own events.
+
+    In the relay's turn (its advisory lock), as the relays mark rows: the service's relay claims a
+    batch by updating it, and the two updates locking the same rows in different orders deadlock.
+    """
     connection = await asyncpg.connect(dsn)
     try:
-        status = await connection.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+        async with connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", RELAY_LOCK)
+            status = await connection.execute(
+                "UPDATE outbox SET published_at = now() WHERE published_at IS NULL"
+            )
         await connection.execute("VACUUM ANALYZE outbox")
         await connection.execute("VACUUM ANALYZE invoices")
         return int(status.split()[-1])
