@@ -17,9 +17,7 @@ from typing import Any
 import pytest
 from credit_harness import CreditCore, credit_core, invoice
 from sqlalchemy import event
-
-from arflow_contracts import wrap
-from arflow_runtime.bus.base import Record
+from test_credit_event_runs import Polls
 
 pytestmark = pytest.mark.postgres
 ISSUED = date.today() - timedelta(days=3)  # current: no automatic hold for overdue invoices
@@ -43,17 +41,11 @@ def statements_of(core: CreditCore) -> Iterator[list[str]]:
 
 
 async def deliver_run(core: CreditCore, numbers_and_customers: list[tuple[str, str]]) -> None:
-    """Records of one poll, handed to the dispatcher as the consumer does."""
-    records = []
+    """One poll of these invoices, handed to the dispatcher as the consumer does."""
+    polls = Polls(core)
     for number, customer in numbers_and_customers:
-        data = invoice(number, customer, "250.00", ISSUED, DUE)
-        envelope = wrap(data, producer="invoice-service")
-        records.append(
-            Record(
-                data.topic, 0, next(core.offsets), customer.encode(), envelope.to_bytes(), envelope.headers()
-            )
-        )
-    await core.dispatcher.dispatch_batch(records)
+        polls.hold(invoice(number, customer, "250.00", ISSUED, DUE))
+    await polls.deliver()
 
 
 def reading(statements: list[str], table: str) -> list[str]:
